@@ -1,0 +1,20 @@
+"""The EKS platform stack: config -> validated args -> EksPlatform -> outputs."""
+
+import pulumi
+
+from eks_platform import ConfigError, EksPlatform, load_platform_args
+
+try:
+    args = load_platform_args()
+except ConfigError as error:
+    # RunError ends the program with the message alone, no traceback.
+    raise pulumi.RunError(str(error)) from None
+
+platform = EksPlatform(args.cluster_name, args)
+
+pulumi.export("clusterName", platform.cluster_name)
+pulumi.export("region", args.region)
+pulumi.export("availabilityZones", platform.availability_zones)
+pulumi.export("vpcId", platform.vpc_id)
+pulumi.export("publicSubnetIds", platform.public_subnet_ids)
+pulumi.export("privateSubnetIds", platform.private_subnet_ids)

@@ -1,0 +1,24 @@
+"""Pulumi components for an Amazon EKS platform: validated args, network, and an offline runner."""
+
+from .cidr import CidrPlanError, ZoneSubnets, plan_subnets
+from .config import ConfigError, ConfigProblem, NodeGroupArgs, PlatformArgs, validate_platform_args
+from .network import Network, NetworkArgs, NetworkRefs
+from .platform import EksPlatform, common_tags
+from .stack_config import load_platform_args
+
+__all__ = [
+    "CidrPlanError",
+    "ConfigError",
+    "ConfigProblem",
+    "EksPlatform",
+    "Network",
+    "NetworkArgs",
+    "NetworkRefs",
+    "NodeGroupArgs",
+    "PlatformArgs",
+    "ZoneSubnets",
+    "common_tags",
+    "load_platform_args",
+    "plan_subnets",
+    "validate_platform_args",
+]

@@ -1,0 +1,115 @@
+"""Recording every resource registration a program makes under Pulumi mocks.
+
+``pulumi.runtime.Mocks.new_resource`` sees only type, name and inputs. The parent, the
+provider and the dependencies travel in the ``RegisterResource`` request, so the recorder
+wraps the mock monitor and keeps the whole request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor, Mocks
+
+SECRET_MARKER = "[secret]"
+
+
+def _is_wrapped_secret(value: Any) -> bool:
+    return (
+        isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig  # noqa: SLF001 - SDK wire format
+    )
+
+
+def unwrap_secrets(value: Any) -> tuple[Any, bool]:
+    """``value`` with secret wrappers removed, and whether it contained a secret."""
+    if _is_wrapped_secret(value):
+        inner, _ = unwrap_secrets(value.get("value"))
+        return inner, True
+    if isinstance(value, dict):
+        pairs = {key: unwrap_secrets(item) for key, item in value.items()}
+        return {key: item for key, (item, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [unwrap_secrets(item) for item in value]
+        return [item for item, _ in items], any(s for _, s in items)
+    return value, False
+
+
+def redact_secrets(value: Any) -> Any:
+    """``value`` with every secret replaced by ``SECRET_MARKER``."""
+    if _is_wrapped_secret(value):
+        return SECRET_MARKER
+    if isinstance(value, dict):
+        return {key: redact_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_secrets(item) for item in value]
+    return value
+
+
+@dataclass
+class Registration:
+    """One resource as the program registered it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    """URN of the parent ('' for the stack itself)."""
+    provider: str
+    """Provider reference ('' for the default provider)."""
+    dependencies: list[str]
+    """URNs this resource depends on: data dependencies and ``depends_on``."""
+    property_dependencies: dict[str, list[str]]
+    """Per input key, the URNs its value came from."""
+    raw_inputs: dict[str, Any]
+    """Inputs as sent, secrets still wrapped (use ``inputs`` or ``redacted_inputs``)."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """What the mock answered."""
+    resource_id: str | None = None
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """Inputs with secret values in the clear (for assertions, never for printing)."""
+        return unwrap_secrets(self.raw_inputs)[0]
+
+    @property
+    def redacted_inputs(self) -> dict[str, Any]:
+        """Inputs with secret values replaced by ``[secret]`` (for anything shown to people)."""
+        return redact_secrets(self.raw_inputs)
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that keeps every registration, in order."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            stack_urn = response.urn
+            self.registrations.append(
+                Registration(stack_urn, request.type, request.name, False, "", "", [], {}, {})
+            )
+            return response
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                provider=request.provider,
+                dependencies=list(request.dependencies),
+                property_dependencies={
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+                raw_inputs=rpc.deserialize_properties(request.object),
+                outputs=dict(self.resources[response.urn].state),
+                resource_id=self.resources[response.urn].id or None,
+            )
+        )
+        return response

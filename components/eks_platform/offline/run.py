@@ -1,0 +1,166 @@
+"""Running a Pulumi program for one stack under mocks, with that stack's config, and no CLI.
+
+This mirrors what ``pulumi preview`` feeds a program: project config defaults from
+``Pulumi.yaml``, overlaid by ``Pulumi.<stack>.yaml``, all values as strings (structured ones as
+JSON). Encrypted (``secure:``) values cannot be read offline; they arrive as a placeholder,
+marked secret.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.sync_await import _sync_await
+
+from .mocks import PlatformMocks
+from .recorder import SECRET_MARKER, RecordingMonitor, Registration
+
+
+class StackNotFoundError(FileNotFoundError):
+    """There is no ``Pulumi.<stack>.yaml`` for the requested stack."""
+
+
+@dataclass
+class StackConfig:
+    """A stack's effective config, as the program would receive it."""
+
+    project: str
+    stack: str
+    values: dict[str, str]
+    secret_keys: list[str]
+
+    @property
+    def region(self) -> str:
+        return self.values.get("aws:region", "")
+
+
+@dataclass
+class StackRun:
+    """Everything one offline run produced."""
+
+    config: StackConfig
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    """Stack outputs, resolved (secrets in the clear; see ``secret_outputs``)."""
+    secret_outputs: set[str]
+
+    def by_type(self, type_token: str) -> list[Registration]:
+        """Registrations of one type, in registration order."""
+        return [r for r in self.registrations if r.type == type_token]
+
+    def one(self, type_token: str, name: str | None = None) -> Registration:
+        """The one registration of a type (and name); fails loudly if there is not exactly one."""
+        found = [r for r in self.by_type(type_token) if name is None or r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {type_token} {name or ''}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self) -> dict[str, Registration]:
+        return {r.urn: r for r in self.registrations}
+
+
+def _config_string(value: Any) -> str:
+    """Pulumi passes config to programs as strings; structured values as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _full_key(project: str, key: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def load_stack_config(
+    project_dir: str | Path, stack: str, overrides: dict[str, Any] | None = None
+) -> StackConfig:
+    """Project defaults, then ``Pulumi.<stack>.yaml``, then ``overrides`` (``--set key=value``)."""
+    project_dir = Path(project_dir)
+    project_file = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    project = str(project_file["name"])
+    merged: dict[str, Any] = {}
+    for key, declaration in (project_file.get("config") or {}).items():
+        if isinstance(declaration, dict):
+            if "default" in declaration or "value" in declaration:
+                merged[_full_key(project, key)] = declaration.get(
+                    "value", declaration.get("default")
+                )
+        else:
+            merged[_full_key(project, key)] = declaration
+
+    stack_path = project_dir / f"Pulumi.{stack}.yaml"
+    if not stack_path.exists():
+        known = sorted(
+            p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
+        )
+        raise StackNotFoundError(
+            f"no stack '{stack}' ({stack_path.name} not found; stacks: {', '.join(known)})"
+        )
+    stack_file = yaml.safe_load(stack_path.read_text()) or {}
+    secret_keys = []
+    for key, value in {**(stack_file.get("config") or {}), **(overrides or {})}.items():
+        full = _full_key(project, key)
+        encrypted = isinstance(value, dict) and set(value) == {"secure"}
+        if encrypted:
+            secret_keys.append(full)
+        merged[full] = SECRET_MARKER if encrypted else value
+    values = {key: _config_string(value) for key, value in merged.items()}
+    return StackConfig(project, stack, values, secret_keys)
+
+
+def run_program(
+    program: Callable[[], Any], config: StackConfig, mocks: PlatformMocks | None = None
+) -> StackRun:
+    """Run ``program`` as stack ``config.stack`` under recording mocks and collect what it made."""
+    monitor = RecordingMonitor(mocks or PlatformMocks(config.region))
+    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    # A fresh root stack per run, so consecutive runs in one process do not share outputs.
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor
+    )
+    exported: dict[str, pulumi.Output[Any]] = {}
+    outputs: dict[str, Any] = {}
+
+    def body() -> Any:
+        program()
+        stack = runtime_settings.get_root_resource()
+        for name, value in (getattr(stack, "outputs", None) or {}).items():
+            exported[name] = pulumi.Output.from_input(value)
+        collected = [
+            output.apply(lambda value, name=name: outputs.__setitem__(name, value))
+            for name, output in exported.items()
+        ]
+        return pulumi.Output.all(*collected) if collected else None
+
+    pulumi.runtime.test(body)()
+    secret_outputs = {name for name, output in exported.items() if _sync_await(output.is_secret())}
+    return StackRun(config, list(monitor.registrations), outputs, secret_outputs)
+
+
+def run_stack(
+    project_dir: str | Path, stack: str, overrides: dict[str, Any] | None = None
+) -> StackRun:
+    """Run the project's ``__main__.py`` for ``stack`` offline."""
+    project_dir = Path(project_dir).resolve()
+    config = load_stack_config(project_dir, stack, overrides)
+    main = project_dir / "__main__.py"
+
+    def program() -> None:
+        sys.path.insert(0, str(project_dir))
+        try:
+            runpy.run_path(str(main), run_name="__main__")
+        finally:
+            sys.path.remove(str(project_dir))
+
+    return run_program(program, config)

@@ -1,0 +1,281 @@
+"""Every validation rule, the all-at-once report, defaults, and docs that match the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from eks_platform import ConfigError, PlatformArgs, validate_platform_args
+from eks_platform.docs import check_pulumi_yaml, check_readme, config_declarations
+
+US_WEST_2 = ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"]
+EU_WEST_1 = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+
+
+def problems(values: dict[str, Any], offered: list[str] | None = US_WEST_2) -> dict[str, str]:
+    """key -> message of every problem reported for ``values`` (region us-west-2 unless given)."""
+    with pytest.raises(ConfigError) as caught:
+        validate_platform_args(
+            {"aws:region": "us-west-2", **values}, namespace="eks-platform", offered_zones=offered
+        )
+    return {problem.key: problem.message for problem in caught.value.problems}
+
+
+def valid(values: dict[str, Any], offered: list[str] | None = US_WEST_2) -> PlatformArgs:
+    return validate_platform_args({"aws:region": "us-west-2", **values}, offered_zones=offered)
+
+
+def test_defaults_make_a_dev_environment():
+    args = valid({})
+    assert args.vpc_cidr == "10.0.0.0/16"
+    assert args.availability_zone_count == 3
+    assert args.nat_mode == "single"
+    assert args.flow_logs_retention_days == 90
+    assert not args.uses_existing_vpc
+    assert args.production is False
+
+
+def test_stack_config_strings_are_coerced():
+    args = valid(
+        {"availabilityZoneCount": "2", "production": "true", "flowLogsRetentionDays": "365"}
+    )
+    assert (args.availability_zone_count, args.production, args.flow_logs_retention_days) == (
+        2,
+        True,
+        365,
+    )
+
+
+def test_python_names_work_too():
+    args = valid({"nat_mode": "per_az", "vpc_cidr": "10.1.0.0/16"})
+    assert (args.nat_mode, args.vpc_cidr) == ("per_az", "10.1.0.0/16")
+
+
+def test_unknown_key_is_rejected_with_a_suggestion():
+    found = problems({"natMod": "single"})
+    assert "eks-platform:natMod" in found
+    assert "unknown key; did you mean natMode?" in found["eks-platform:natMod"]
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/33", "10.0.0.1/16", "banana", "10.0.0.0"])
+def test_malformed_vpc_cidr(cidr):
+    assert "must be an IPv4 network" in problems({"vpcCidr": cidr})["eks-platform:vpcCidr"]
+
+
+@pytest.mark.parametrize("cidr", ["8.8.0.0/16", "203.0.113.0/24", "169.254.0.0/16", "127.0.0.0/16"])
+def test_public_vpc_cidr(cidr):
+    assert "must lie in a private range" in problems({"vpcCidr": cidr})["eks-platform:vpcCidr"]
+
+
+def test_vpc_cidr_prefix_outside_aws_limits():
+    assert "between /16 and /28" in problems({"vpcCidr": "10.0.0.0/8"})["eks-platform:vpcCidr"]
+
+
+def test_vpc_cidr_too_small_for_subnets():
+    found = problems({"vpcCidr": "10.0.0.0/17", "availabilityZoneCount": 4})
+    assert (
+        "too small: 4 private /19 and 4 public /24 subnets need 33792 addresses"
+        in found["eks-platform:vpcCidr"]
+    )
+
+
+def test_small_vpc_with_smaller_subnets_is_fine():
+    assert (
+        valid({"vpcCidr": "10.0.0.0/20", "privateSubnetPrefixLength": 22}).vpc_cidr == "10.0.0.0/20"
+    )
+
+
+def test_public_subnets_larger_than_private_rejected():
+    found = problems({"privateSubnetPrefixLength": 24, "publicSubnetPrefixLength": 20})
+    assert "must not be larger than private" in found["eks-platform:publicSubnetPrefixLength"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 5])
+def test_zone_count_out_of_range(count):
+    assert (
+        "between 2 and 4"
+        in problems({"availabilityZoneCount": count})["eks-platform:availabilityZoneCount"]
+    )
+
+
+def test_zone_count_above_what_the_region_offers():
+    found = problems({"aws:region": "eu-west-1", "availabilityZoneCount": 4}, offered=EU_WEST_1)
+    message = found["eks-platform:availabilityZoneCount"]
+    assert "eu-west-1 offers only 3 zones" in message and "eu-west-1c" in message
+
+
+def test_explicit_zones_must_belong_to_the_region():
+    found = problems({"availabilityZones": ["us-west-2a", "us-east-1b"]})
+    assert "us-east-1b" in found["eks-platform:availabilityZones"]
+    found = problems({"availabilityZones": ["us-west-2a", "us-west-2z"]})
+    assert "us-west-2z" in found["eks-platform:availabilityZones"]
+
+
+def test_explicit_zones_count_and_duplicates():
+    assert (
+        "between 2 and 4"
+        in problems({"availabilityZones": ["us-west-2a"]})["eks-platform:availabilityZones"]
+    )
+    assert (
+        "twice"
+        in problems({"availabilityZones": ["us-west-2a", "us-west-2a"]})[
+            "eks-platform:availabilityZones"
+        ]
+    )
+
+
+def test_explicit_zones_override_the_count():
+    args = valid({"availabilityZones": ["us-west-2b", "us-west-2d"], "availabilityZoneCount": 3})
+    assert args.availability_zones == ["us-west-2b", "us-west-2d"]
+
+
+def test_unknown_nat_mode():
+    message = problems({"natMode": "double"})["eks-platform:natMode"]
+    assert "'none', 'single' or 'per_az'" in message
+
+
+@pytest.mark.parametrize("region", ["uswest2", "us-west", "US-WEST-2", "us_west_2", "moon-1"])
+def test_malformed_region(region):
+    assert "AWS region name" in problems({"aws:region": region}, offered=None)["aws:region"]
+
+
+def test_missing_region():
+    with pytest.raises(ConfigError) as caught:
+        validate_platform_args({}, namespace="eks-platform")
+    assert [(p.key, p.message) for p in caught.value.problems] == [("aws:region", "is required")]
+
+
+def test_flow_log_retention_must_be_a_cloudwatch_value():
+    message = problems({"flowLogsRetentionDays": 100})["eks-platform:flowLogsRetentionDays"]
+    assert "must be one of 1, 3, 5" in message and "3653" in message
+
+
+def test_bring_your_own_vpc_needs_subnet_lists():
+    found = problems({"existingVpcId": "vpc-0123456789abcdef0"})
+    assert "at least one public subnet" in found["eks-platform:existingPublicSubnetIds"]
+    assert "at least two private subnets" in found["eks-platform:existingPrivateSubnetIds"]
+
+
+def test_bring_your_own_vpc_needs_two_private_subnets():
+    found = problems(
+        {
+            "existingVpcId": "vpc-0123456789abcdef0",
+            "existingPublicSubnetIds": ["subnet-0000000a"],
+            "existingPrivateSubnetIds": ["subnet-0000000b"],
+        }
+    )
+    assert list(found) == ["eks-platform:existingPrivateSubnetIds"]
+
+
+def test_bring_your_own_vpc_ids_are_checked():
+    found = problems(
+        {
+            "existingVpcId": "vpc-12",
+            "existingPrivateSubnetIds": ["subnet-0000000b", "sn-1"],
+        }
+    )
+    assert "VPC id" in found["eks-platform:existingVpcId"]
+    assert "not subnet ids: sn-1" in found["eks-platform:existingPrivateSubnetIds"]
+
+
+def test_subnet_lists_without_vpc_id_rejected():
+    found = problems({"existingPrivateSubnetIds": ["subnet-0000000b", "subnet-0000000c"]})
+    assert "only used together with existingVpcId" in found["eks-platform:existingPrivateSubnetIds"]
+
+
+def test_subnet_listed_as_public_and_private_rejected():
+    found = problems(
+        {
+            "existingVpcId": "vpc-0123456789abcdef0",
+            "existingPublicSubnetIds": ["subnet-0000000a"],
+            "existingPrivateSubnetIds": ["subnet-0000000a", "subnet-0000000b"],
+        }
+    )
+    assert (
+        "also listed as public: subnet-0000000a" in found["eks-platform:existingPrivateSubnetIds"]
+    )
+
+
+def test_bring_your_own_vpc_skips_network_checks():
+    args = valid(
+        {
+            "existingVpcId": "vpc-0123456789abcdef0",
+            "existingPublicSubnetIds": ["subnet-0000000a"],
+            "existingPrivateSubnetIds": ["subnet-0000000b", "subnet-0000000c"],
+            "availabilityZoneCount": 9,
+        }
+    )
+    assert args.uses_existing_vpc
+
+
+def test_node_group_sizes_and_names():
+    found = problems(
+        {
+            "nodeGroups": [
+                {"name": "a", "minSize": 3, "desiredSize": 2, "maxSize": 1},
+                {"name": "-bad", "capacityType": "CHEAP", "instanceTypes": []},
+            ]
+        }
+    )
+    assert "at least minSize (3)" in found["eks-platform:nodeGroups[0].desiredSize"]
+    assert "at least minSize and desiredSize (3)" in found["eks-platform:nodeGroups[0].maxSize"]
+    assert "starting with a letter" in found["eks-platform:nodeGroups[1].name"]
+    assert "'ON_DEMAND' or 'SPOT'" in found["eks-platform:nodeGroups[1].capacityType"]
+    assert "eks-platform:nodeGroups[1].instanceTypes" in found
+
+
+def test_duplicate_node_group_names():
+    found = problems({"nodeGroups": [{"name": "a"}, {"name": "a"}]})
+    assert "duplicate node group names: a" in found["eks-platform:nodeGroups"]
+
+
+def test_all_problems_are_reported_at_once():
+    found = problems(
+        {
+            "natMode": "double",
+            "vpcCidr": "8.8.0.0/16",
+            "availabilityZoneCount": 7,
+            "flowLogRetentionDays": 30,
+            "clusterName": "-oops",
+            "nodeGroups": [{"name": "a", "minSize": 2, "desiredSize": 1}],
+        }
+    )
+    assert set(found) == {
+        "eks-platform:natMode",
+        "eks-platform:vpcCidr",
+        "eks-platform:availabilityZoneCount",
+        "eks-platform:flowLogRetentionDays",
+        "eks-platform:clusterName",
+        "eks-platform:nodeGroups[0].desiredSize",
+    }
+
+
+def test_error_message_names_key_value_and_what_is_allowed():
+    with pytest.raises(ConfigError) as caught:
+        validate_platform_args(
+            {"aws:region": "us-west-2", "natMode": "double"}, namespace="eks-platform"
+        )
+    text = str(caught.value)
+    assert "1 problem(s)" in text
+    assert "eks-platform:natMode = 'double': Input should be 'none', 'single' or 'per_az'" in text
+
+
+def test_pulumi_yaml_declares_every_simple_key_as_the_model_does(project_dir):
+    assert check_pulumi_yaml(project_dir / "Pulumi.yaml") == []
+    declarations = config_declarations()
+    assert declarations["natMode"] == {
+        "type": "string",
+        "default": "single",
+        "description": PlatformArgs.model_fields["nat_mode"].description,
+    }
+    assert "nodeGroups" not in declarations  # a list of objects: no Pulumi simple type fits
+
+
+def test_readme_config_table_matches_the_model(project_dir):
+    assert check_readme(project_dir / "README.md") == []
+
+
+def test_every_field_is_documented():
+    for name, field in PlatformArgs.model_fields.items():
+        assert field.description, name

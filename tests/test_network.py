@@ -1,0 +1,217 @@
+"""The network component under recording mocks: what it registers, with which inputs and parents."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+
+import pytest
+
+from eks_platform.cidr import plan_subnets
+
+SUBNET = "aws:ec2/subnet:Subnet"
+NAT = "aws:ec2/natGateway:NatGateway"
+EIP = "aws:ec2/eip:Eip"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE = "aws:ec2/route:Route"
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+# Types without a tags argument in pulumi-aws 7.
+UNTAGGABLE = {ROUTE, ASSOCIATION, "aws:iam/rolePolicy:RolePolicy"}
+
+
+def subnets(run, tier):
+    return [r for r in run.by_type(SUBNET) if f"-{tier}-" in r.name]
+
+
+def test_vpc_has_dns_and_the_configured_range(run_dev):
+    run = run_dev()
+    vpc = run.one("aws:ec2/vpc:Vpc")
+    assert vpc.inputs["cidrBlock"] == "10.0.0.0/16"
+    assert vpc.inputs["enableDnsSupport"] is True
+    assert vpc.inputs["enableDnsHostnames"] is True
+
+
+def test_one_public_and_one_private_subnet_per_zone_as_planned(run_dev):
+    run = run_dev(availabilityZoneCount=3)
+    zones = ["us-west-2a", "us-west-2b", "us-west-2c"]
+    plan = {z.zone: z for z in plan_subnets("10.0.0.0/16", zones, 19, 24)}
+    for tier in ("public", "private"):
+        found = {r.inputs["availabilityZone"]: r.inputs["cidrBlock"] for r in subnets(run, tier)}
+        assert found == {zone: getattr(plan[zone], f"{tier}_cidr") for zone in zones}
+    cidrs = [ipaddress.IPv4Network(r.inputs["cidrBlock"]) for r in run.by_type(SUBNET)]
+    assert len(cidrs) == 6
+    assert all(not a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])
+
+
+def test_subnets_belong_to_the_vpc_and_never_map_public_ips(run_dev):
+    run = run_dev()
+    vpc = run.one("aws:ec2/vpc:Vpc")
+    for subnet in run.by_type(SUBNET):
+        assert subnet.inputs["vpcId"] == vpc.resource_id
+        assert subnet.inputs["mapPublicIpOnLaunch"] is False
+
+
+def test_subnet_role_and_discovery_tags(run_dev):
+    run = run_dev()
+    for subnet in subnets(run, "public"):
+        assert subnet.inputs["tags"]["kubernetes.io/role/elb"] == "1"
+        assert "kubernetes.io/role/internal-elb" not in subnet.inputs["tags"]
+        assert "karpenter.sh/discovery" not in subnet.inputs["tags"]
+    for subnet in subnets(run, "private"):
+        assert subnet.inputs["tags"]["kubernetes.io/role/internal-elb"] == "1"
+        assert subnet.inputs["tags"]["karpenter.sh/discovery"] == "eks-platform-dev"
+        assert "kubernetes.io/role/elb" not in subnet.inputs["tags"]
+
+
+def test_common_tags_on_everything_taggable(run_dev):
+    run = run_dev()
+    aws_resources = [r for r in run.registrations if r.type.startswith("aws:")]
+    assert aws_resources
+    for resource in aws_resources:
+        if resource.type in UNTAGGABLE:
+            continue
+        tags = resource.inputs.get("tags", {})
+        assert tags.get("project") == "eks-platform", resource.name
+        assert tags.get("stack") == "dev", resource.name
+        assert tags.get("managed-by") == "pulumi", resource.name
+        assert tags.get("Name") == resource.name
+
+
+def test_children_are_named_and_parented_under_their_component(run_dev):
+    run = run_dev()
+    urns = run.by_urn()
+    network = run.one("eks-platform:index:Network")
+    platform = run.one("eks-platform:index:EksPlatform")
+    assert network.parent == platform.urn
+    assert network.name == f"{platform.name}-network"
+    for resource in run.registrations:
+        if resource.type.startswith("aws:"):
+            assert resource.name.startswith(f"{network.name}-"), resource.name
+            # Parent is the network or a resource inside it (routes under their table).
+            parent = urns[resource.parent]
+            assert network.urn in (parent.urn, parent.parent), resource.name
+
+
+def default_routes(run):
+    return [r for r in run.by_type(ROUTE) if r.inputs["destinationCidrBlock"] == "0.0.0.0/0"]
+
+
+def test_public_route_table_routes_to_the_internet_gateway(run_dev):
+    run = run_dev()
+    igw = run.one("aws:ec2/internetGateway:InternetGateway")
+    public_table = run.one(ROUTE_TABLE, "eks-platform-dev-network-public")
+    routes = [
+        r for r in default_routes(run) if r.inputs["routeTableId"] == public_table.resource_id
+    ]
+    assert [r.inputs["gatewayId"] for r in routes] == [igw.resource_id]
+    associated = {
+        a.inputs["subnetId"]
+        for a in run.by_type(ASSOCIATION)
+        if a.inputs["routeTableId"] == public_table.resource_id
+    }
+    assert associated == {s.resource_id for s in subnets(run, "public")}
+
+
+@pytest.mark.parametrize(
+    ("mode", "nat_count", "private_tables"),
+    [("none", 0, 1), ("single", 1, 1), ("per_az", 3, 3)],
+)
+def test_nat_modes(run_dev, mode, nat_count, private_tables):
+    run = run_dev(natMode=mode, availabilityZoneCount=3)
+    nats = run.by_type(NAT)
+    assert len(nats) == nat_count
+    assert len(run.by_type(EIP)) == nat_count
+    for eip in run.by_type(EIP):
+        assert eip.inputs["domain"] == "vpc"
+    public_ids = {s.resource_id for s in subnets(run, "public")}
+    assert all(nat.inputs["subnetId"] in public_ids for nat in nats)
+
+    tables = [t for t in run.by_type(ROUTE_TABLE) if "-private" in t.name]
+    assert len(tables) == private_tables
+    nat_routes = [r for r in default_routes(run) if "natGatewayId" in r.inputs]
+    assert len(nat_routes) == (0 if mode == "none" else private_tables)
+    # Every private subnet is associated with exactly one private table.
+    table_ids = {t.resource_id for t in tables}
+    private_assoc = [a for a in run.by_type(ASSOCIATION) if a.inputs["routeTableId"] in table_ids]
+    assert sorted(a.inputs["subnetId"] for a in private_assoc) == sorted(
+        s.resource_id for s in subnets(run, "private")
+    )
+
+
+def test_per_az_nat_keeps_each_zone_on_its_own_gateway(run_dev):
+    run = run_dev(natMode="per_az", availabilityZoneCount=3)
+    by_id = {r.resource_id: r for r in run.registrations}
+    for route in [r for r in default_routes(run) if "natGatewayId" in r.inputs]:
+        table = by_id[route.inputs["routeTableId"]]
+        nat = by_id[route.inputs["natGatewayId"]]
+        nat_zone = by_id[nat.inputs["subnetId"]].inputs["availabilityZone"]
+        assert table.name.endswith(nat_zone)
+        assoc = [
+            a for a in run.by_type(ASSOCIATION) if a.inputs["routeTableId"] == table.resource_id
+        ]
+        assert [by_id[a.inputs["subnetId"]].inputs["availabilityZone"] for a in assoc] == [nat_zone]
+
+
+def test_nat_gateway_waits_for_the_internet_gateway(run_dev):
+    run = run_dev(natMode="single")
+    igw = run.one("aws:ec2/internetGateway:InternetGateway")
+    assert igw.urn in run.one(NAT).dependencies
+
+
+def test_flow_logs_to_cloudwatch_with_retention_and_role(run_dev):
+    run = run_dev(flowLogsRetentionDays=365)
+    group = run.one("aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs["retentionInDays"] == 365
+    flow_log = run.one("aws:ec2/flowLog:FlowLog")
+    role = run.one("aws:iam/role:Role")
+    assert flow_log.inputs["vpcId"] == run.one("aws:ec2/vpc:Vpc").resource_id
+    assert flow_log.inputs["trafficType"] == "ALL"
+    assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"
+    assert flow_log.inputs["logDestination"] == group.outputs["arn"]
+    assert flow_log.inputs["iamRoleArn"] == role.outputs["arn"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    policy = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    write = policy["Statement"][0]
+    assert "logs:PutLogEvents" in write["Action"]
+    assert write["Resource"] == [group.outputs["arn"], group.outputs["arn"] + ":*"]
+
+
+def test_default_security_group_is_adopted_and_emptied(run_dev):
+    run = run_dev()
+    default_sg = run.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert default_sg.inputs["vpcId"] == run.one("aws:ec2/vpc:Vpc").resource_id
+    assert default_sg.inputs.get("ingress", []) == []
+    assert default_sg.inputs.get("egress", []) == []
+
+
+@pytest.mark.parametrize("mode", ["single", "per_az"])
+def test_s3_gateway_endpoint_on_every_private_route_table(run_dev, mode):
+    run = run_dev(natMode=mode)
+    endpoint = run.one("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert endpoint.inputs["serviceName"] == "com.amazonaws.us-west-2.s3"
+    assert endpoint.inputs["vpcEndpointType"] == "Gateway"
+    private_tables = [t.resource_id for t in run.by_type(ROUTE_TABLE) if "-private" in t.name]
+    assert sorted(endpoint.inputs["routeTableIds"]) == sorted(private_tables)
+
+
+def test_bring_your_own_vpc_creates_no_network(run_dev):
+    run = run_dev(
+        existingVpcId="vpc-0123456789abcdef0",
+        existingPublicSubnetIds=["subnet-0000000a"],
+        existingPrivateSubnetIds=["subnet-0000000b", "subnet-0000000c"],
+    )
+    assert [r for r in run.registrations if r.type.startswith("aws:")] == []
+    assert run.by_type("eks-platform:index:Network") == []
+    assert run.outputs["vpcId"] == "vpc-0123456789abcdef0"
+    assert run.outputs["privateSubnetIds"] == ["subnet-0000000b", "subnet-0000000c"]
+    assert run.outputs["publicSubnetIds"] == ["subnet-0000000a"]
+
+
+def test_explicit_zones_are_used(run_dev):
+    run = run_dev(availabilityZones=["us-west-2b", "us-west-2d"])
+    assert sorted({s.inputs["availabilityZone"] for s in run.by_type(SUBNET)}) == [
+        "us-west-2b",
+        "us-west-2d",
+    ]
+    assert run.outputs["availabilityZones"] == ["us-west-2b", "us-west-2d"]
