@@ -57,6 +57,15 @@ def _problem(message: LiteralString, **context: Any) -> PydanticCustomError:
     return PydanticCustomError("platform_config", message, context or None)
 
 
+def _resource_name(value: str, pattern: re.Pattern[str], max_length: int) -> str:
+    if not pattern.match(value):
+        raise _problem(
+            "must be 1-{max_length} letters, digits, '-' or '_', starting with a letter or digit",
+            max_length=max_length,
+        )
+    return value
+
+
 _MODEL_CONFIG = ConfigDict(
     alias_generator=to_camel,
     validate_by_name=True,
@@ -93,11 +102,7 @@ class NodeGroupArgs(BaseModel):
     @field_validator("name")
     @classmethod
     def _name_syntax(cls, value: str) -> str:
-        if not NODE_GROUP_NAME_PATTERN.match(value):
-            raise _problem(
-                "must be 1-63 letters, digits, '-' or '_', starting with a letter or digit"
-            )
-        return value
+        return _resource_name(value, NODE_GROUP_NAME_PATTERN, 63)
 
     @field_validator("desired_size")
     @classmethod
@@ -169,11 +174,7 @@ class PlatformArgs(BaseModel):
     @field_validator("cluster_name")
     @classmethod
     def _cluster_name_syntax(cls, value: str) -> str:
-        if value and not CLUSTER_NAME_PATTERN.match(value):
-            raise _problem(
-                "must be 1-100 letters, digits, '-' or '_', starting with a letter or digit"
-            )
-        return value
+        return _resource_name(value, CLUSTER_NAME_PATTERN, 100) if value else value
 
     @field_validator("vpc_cidr")
     @classmethod

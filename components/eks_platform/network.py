@@ -89,13 +89,7 @@ class Network(pulumi.ComponentResource):
         private_subnets = [self._subnet(vpc, zone, "private") for zone in args.subnets]
 
         public_table = self._route_table(vpc, "public")
-        aws.ec2.Route(
-            f"{name}-public-default",
-            route_table_id=public_table.id,
-            destination_cidr_block="0.0.0.0/0",
-            gateway_id=igw.id,
-            opts=pulumi.ResourceOptions(parent=public_table),
-        )
+        self._default_route(public_table, gateway_id=igw.id)
         for zone, subnet in zip(args.subnets, public_subnets, strict=True):
             self._associate(public_table, subnet, zone.zone)
 
@@ -160,6 +154,15 @@ class Network(pulumi.ComponentResource):
             name, vpc_id=vpc.id, tags=self._tags(name), opts=pulumi.ResourceOptions(parent=self)
         )
 
+    def _default_route(self, table: aws.ec2.RouteTable, **target: pulumi.Input[str]) -> None:
+        aws.ec2.Route(
+            f"{table.pulumi_resource_name}-default",
+            route_table_id=table.id,
+            destination_cidr_block="0.0.0.0/0",
+            opts=pulumi.ResourceOptions(parent=table),
+            **target,
+        )
+
     def _associate(self, table: aws.ec2.RouteTable, subnet: aws.ec2.Subnet, label: str) -> None:
         aws.ec2.RouteTableAssociation(
             f"{table.pulumi_resource_name}-{label}",
@@ -215,14 +218,7 @@ class Network(pulumi.ComponentResource):
         for index, (zone, subnet) in enumerate(zip(zones, private_subnets, strict=True)):
             self._associate(tables[index if per_zone else 0], subnet, zone.zone)
         for index, table in enumerate(tables if nat_gateways else []):
-            gateway = nat_gateways[index if per_zone else 0]
-            aws.ec2.Route(
-                f"{table.pulumi_resource_name}-default",
-                route_table_id=table.id,
-                destination_cidr_block="0.0.0.0/0",
-                nat_gateway_id=gateway.id,
-                opts=pulumi.ResourceOptions(parent=table),
-            )
+            self._default_route(table, nat_gateway_id=nat_gateways[index if per_zone else 0].id)
         return tables
 
     def _flow_logs(self, vpc: aws.ec2.Vpc) -> None:
