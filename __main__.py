@@ -13,6 +13,10 @@ except ConfigError as error:
 platform = EksPlatform(args.cluster_name, args)
 
 pulumi.export("clusterName", platform.cluster_name)
+pulumi.export("clusterEndpoint", platform.endpoint)
+pulumi.export("kubeconfig", platform.kubeconfig)
+pulumi.export("oidcProviderArn", platform.oidc_provider_arn)
+pulumi.export("nodeRoleArn", platform.node_role_arn)
 pulumi.export("region", args.region)
 pulumi.export("availabilityZones", platform.availability_zones)
 pulumi.export("vpcId", platform.vpc_id)

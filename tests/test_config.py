@@ -38,7 +38,12 @@ def test_defaults_make_a_dev_environment():
 
 def test_stack_config_strings_are_coerced():
     args = valid(
-        {"availabilityZoneCount": "2", "production": "true", "flowLogsRetentionDays": "365"}
+        {
+            "availabilityZoneCount": "2",
+            "production": "true",
+            "flowLogsRetentionDays": "365",
+            "publicAccessCidrs": ["198.51.100.0/24"],
+        }
     )
     assert (args.availability_zone_count, args.production, args.flow_logs_retention_days) == (
         2,

@@ -16,7 +16,17 @@ ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
 ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 # Types without a tags argument in pulumi-aws 7.
-UNTAGGABLE = {ROUTE, ASSOCIATION, "aws:iam/rolePolicy:RolePolicy"}
+UNTAGGABLE = {
+    ROUTE,
+    ASSOCIATION,
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:kms/alias:Alias",
+}
+
+
+def network_resources(run):
+    return run.descendants(run.one("eks-platform:index:Network"))
 
 
 def subnets(run, tier):
@@ -66,7 +76,7 @@ def test_subnet_role_and_discovery_tags(run_dev):
 def test_common_tags_on_everything_taggable(run_dev):
     run = run_dev()
     aws_resources = [r for r in run.registrations if r.type.startswith("aws:")]
-    assert aws_resources
+    assert len(aws_resources) > 30
     for resource in aws_resources:
         if resource.type in UNTAGGABLE:
             continue
@@ -74,7 +84,9 @@ def test_common_tags_on_everything_taggable(run_dev):
         assert tags.get("project") == "eks-platform", resource.name
         assert tags.get("stack") == "dev", resource.name
         assert tags.get("managed-by") == "pulumi", resource.name
-        assert tags.get("Name") == resource.name
+    for resource in network_resources(run):
+        if resource.type not in UNTAGGABLE:
+            assert resource.inputs["tags"]["Name"] == resource.name
 
 
 def test_children_are_named_and_parented_under_their_component(run_dev):
@@ -84,7 +96,7 @@ def test_children_are_named_and_parented_under_their_component(run_dev):
     platform = run.one("eks-platform:index:EksPlatform")
     assert network.parent == platform.urn
     assert network.name == f"{platform.name}-network"
-    for resource in run.registrations:
+    for resource in network_resources(run):
         if resource.type.startswith("aws:"):
             assert resource.name.startswith(f"{network.name}-"), resource.name
             # Parent is the network or a resource inside it (routes under their table).
@@ -160,10 +172,11 @@ def test_nat_gateway_waits_for_the_internet_gateway(run_dev):
 
 def test_flow_logs_to_cloudwatch_with_retention_and_role(run_dev):
     run = run_dev(flowLogsRetentionDays=365)
-    group = run.one("aws:cloudwatch/logGroup:LogGroup")
+    group = run.one("aws:cloudwatch/logGroup:LogGroup", "eks-platform-dev-network-flow-logs")
     assert group.inputs["retentionInDays"] == 365
+    assert group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"]
     flow_log = run.one("aws:ec2/flowLog:FlowLog")
-    role = run.one("aws:iam/role:Role")
+    role = run.one("aws:iam/role:Role", "eks-platform-dev-network-flow-logs-role")
     assert flow_log.inputs["vpcId"] == run.one("aws:ec2/vpc:Vpc").resource_id
     assert flow_log.inputs["trafficType"] == "ALL"
     assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"
@@ -171,7 +184,11 @@ def test_flow_logs_to_cloudwatch_with_retention_and_role(run_dev):
     assert flow_log.inputs["iamRoleArn"] == role.outputs["arn"]
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
-    policy = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    policy = json.loads(
+        run.one(
+            "aws:iam/rolePolicy:RolePolicy", "eks-platform-dev-network-flow-logs-policy"
+        ).inputs["policy"]
+    )
     write = policy["Statement"][0]
     assert "logs:PutLogEvents" in write["Action"]
     assert write["Resource"] == [group.outputs["arn"], group.outputs["arn"] + ":*"]
@@ -201,8 +218,12 @@ def test_bring_your_own_vpc_creates_no_network(run_dev):
         existingPublicSubnetIds=["subnet-0000000a"],
         existingPrivateSubnetIds=["subnet-0000000b", "subnet-0000000c"],
     )
-    assert [r for r in run.registrations if r.type.startswith("aws:")] == []
+    network_types = {"aws:ec2/vpc:Vpc", SUBNET, NAT, EIP, ROUTE_TABLE, ROUTE, ASSOCIATION}
+    assert [r for r in run.registrations if r.type in network_types] == []
     assert run.by_type("eks-platform:index:Network") == []
+    cluster = run.one("eks:index:Cluster")
+    assert cluster.inputs["vpcId"] == "vpc-0123456789abcdef0"
+    assert cluster.inputs["privateSubnetIds"] == ["subnet-0000000b", "subnet-0000000c"]
     assert run.outputs["vpcId"] == "vpc-0123456789abcdef0"
     assert run.outputs["privateSubnetIds"] == ["subnet-0000000b", "subnet-0000000c"]
     assert run.outputs["publicSubnetIds"] == ["subnet-0000000a"]

@@ -13,30 +13,24 @@ region's availability zones read them from the validation context (``offered_zon
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
-from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
-from typing_extensions import LiteralString
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from .cidr import SUBNET_PREFIX_MAX, SUBNET_PREFIX_MIN, CidrPlanError, plan_subnets
+from .compute_args import FargateProfileArgs, FargateSelectorArgs, NodeGroupArgs, TaintArgs
+from .validation import MODEL_CONFIG, problem, resource_name, retention_days
+from .versions import DEFAULT_KUBERNETES_VERSION, version_problem
 
 NatMode = Literal["none", "single", "per_az"]
-CapacityType = Literal["ON_DEMAND", "SPOT"]
 
 MIN_ZONES = 2
 MAX_ZONES = 4
-
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy API reference).
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
 
 # RFC 1918 plus the RFC 6598 shared range, which EKS documents for VPC secondary CIDRs.
 PRIVATE_RANGES = tuple(
@@ -50,75 +44,14 @@ VPC_ID_PATTERN = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 SUBNET_ID_PATTERN = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
 # EKS CreateCluster: 1-100 letters, digits, hyphens and underscores, starting alphanumeric.
 CLUSTER_NAME_PATTERN = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
-NODE_GROUP_NAME_PATTERN = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
-
-
-def _problem(message: LiteralString, **context: Any) -> PydanticCustomError:
-    return PydanticCustomError("platform_config", message, context or None)
-
-
-def _resource_name(value: str, pattern: re.Pattern[str], max_length: int) -> str:
-    if not pattern.match(value):
-        raise _problem(
-            "must be 1-{max_length} letters, digits, '-' or '_', starting with a letter or digit",
-            max_length=max_length,
-        )
-    return value
-
-
-_MODEL_CONFIG = ConfigDict(
-    alias_generator=to_camel,
-    validate_by_name=True,
-    validate_by_alias=True,
-    extra="forbid",
-    frozen=True,
-    use_attribute_docstrings=True,
-    # Defaults go through the validators too: the default zone count must fit the region, and
-    # an existing VPC with its subnet lists left out must be reported.
-    validate_default=True,
+# Access entries take IAM roles and users, not STS assumed-role session ARNs.
+IAM_PRINCIPAL_PATTERN = re.compile(
+    r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$"
 )
 
-
-class NodeGroupArgs(BaseModel):
-    """Sizing of one managed node group (validated now, built with the cluster)."""
-
-    model_config = _MODEL_CONFIG
-
-    name: str
-    """Node group name, unique within the cluster."""
-    instance_types: list[str] = Field(default_factory=lambda: ["t4g.medium"], min_length=1)
-    """EC2 instance types the group may launch."""
-    capacity_type: CapacityType = "ON_DEMAND"
-    """ON_DEMAND or SPOT."""
-    min_size: int = Field(default=1, ge=0)
-    """Minimum number of nodes."""
-    desired_size: int = Field(default=2, ge=0)
-    """Number of nodes at creation."""
-    max_size: int = Field(default=3, ge=1)
-    """Maximum number of nodes."""
-    disk_size_gib: int = Field(default=20, ge=8, le=16384)
-    """Root volume size in GiB."""
-
-    @field_validator("name")
-    @classmethod
-    def _name_syntax(cls, value: str) -> str:
-        return _resource_name(value, NODE_GROUP_NAME_PATTERN, 63)
-
-    @field_validator("desired_size")
-    @classmethod
-    def _desired_not_below_min(cls, value: int, info: ValidationInfo) -> int:
-        min_size = info.data.get("min_size")
-        if min_size is not None and value < min_size:
-            raise _problem("must be at least minSize ({min_size})", min_size=min_size)
-        return value
-
-    @field_validator("max_size")
-    @classmethod
-    def _max_not_below_others(cls, value: int, info: ValidationInfo) -> int:
-        floor = max(info.data.get("min_size") or 0, info.data.get("desired_size") or 0)
-        if value < floor:
-            raise _problem("must be at least minSize and desiredSize ({floor})", floor=floor)
-        return value
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+UpgradePolicy = Literal["STANDARD", "EXTENDED"]
+ControlPlaneLogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
 def _default_node_groups() -> list[NodeGroupArgs]:
@@ -128,7 +61,7 @@ def _default_node_groups() -> list[NodeGroupArgs]:
 class PlatformArgs(BaseModel):
     """Everything the platform needs, validated; built from keyword arguments or stack config."""
 
-    model_config = _MODEL_CONFIG
+    model_config = MODEL_CONFIG
 
     region: str = Field(alias="aws:region")
     """AWS region of the stack (stack config key ``aws:region``)."""
@@ -159,8 +92,31 @@ class PlatformArgs(BaseModel):
     flow_logs_retention_days: int = 90
     """Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."""
 
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
+    """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
+    upgrade_policy: UpgradePolicy = "STANDARD"
+    """STANDARD, or EXTENDED to stay on a version past standard support (6x control-plane price)."""
+    endpoint_public_access: bool = True
+    """Whether the API server has a public endpoint (the private endpoint is always on)."""
+    public_access_cidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"])
+    """Ranges allowed to reach the public endpoint; 0.0.0.0/0 is rejected for production."""
+    cluster_log_types: list[ControlPlaneLogType] = Field(
+        default_factory=lambda: list(CONTROL_PLANE_LOG_TYPES)
+    )
+    """Control-plane log types sent to CloudWatch (default: all five)."""
+    cluster_log_retention_days: int = 90
+    """Retention of the control-plane log group, in days (a CloudWatch Logs retention value)."""
+    deletion_protection: bool = False
+    """EKS deletion protection: the cluster cannot be deleted until it is turned off."""
+    admin_principal_arns: list[str] = Field(default_factory=list)
+    """IAM role or user ARNs granted cluster admin (AmazonEKSClusterAdminPolicy)."""
+    read_only_principal_arns: list[str] = Field(default_factory=list)
+    """IAM role or user ARNs granted read-only access (AmazonEKSViewPolicy)."""
+
     node_groups: list[NodeGroupArgs] = Field(default_factory=_default_node_groups)
-    """Managed node groups; sizing is validated now, the groups are built with the cluster."""
+    """Managed node groups (at least one; see the node group table)."""
+    fargate_profiles: list[FargateProfileArgs] = Field(default_factory=list)
+    """Fargate profiles (see the Fargate table); pods they select run on Fargate."""
 
     # --- single-field rules -------------------------------------------------------------------
 
@@ -168,13 +124,13 @@ class PlatformArgs(BaseModel):
     @classmethod
     def _region_syntax(cls, value: str) -> str:
         if not REGION_PATTERN.match(value):
-            raise _problem("must be an AWS region name such as us-west-2")
+            raise problem("must be an AWS region name such as us-west-2")
         return value
 
     @field_validator("cluster_name")
     @classmethod
     def _cluster_name_syntax(cls, value: str) -> str:
-        return _resource_name(value, CLUSTER_NAME_PATTERN, 100) if value else value
+        return resource_name(value, CLUSTER_NAME_PATTERN, 100) if value else value
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -184,16 +140,16 @@ class PlatformArgs(BaseModel):
                 raise ValueError("no prefix length")
             network = ipaddress.IPv4Network(value, strict=True)
         except ValueError as error:
-            raise _problem(
+            raise problem(
                 "must be an IPv4 network such as 10.0.0.0/16 ({error})", error=str(error)
             ) from None
         if not any(network.subnet_of(allowed) for allowed in PRIVATE_RANGES):
-            raise _problem(
+            raise problem(
                 "must lie in a private range ({ranges})",
                 ranges=", ".join(str(allowed) for allowed in PRIVATE_RANGES),
             )
         if not SUBNET_PREFIX_MIN <= network.prefixlen <= SUBNET_PREFIX_MAX:
-            raise _problem("prefix length must be between /16 and /28 (AWS VPC limits)")
+            raise problem("prefix length must be between /16 and /28 (AWS VPC limits)")
         cls._check_subnets_fit(value, info)
         return value
 
@@ -215,24 +171,19 @@ class PlatformArgs(BaseModel):
                 vpc_cidr, [f"zone-{i}" for i in range(zone_count)], private_prefix, public_prefix
             )
         except CidrPlanError as error:
-            raise _problem("too small: {error}", error=str(error)) from None
+            raise problem("too small: {error}", error=str(error)) from None
 
     @field_validator("private_subnet_prefix_length", "public_subnet_prefix_length")
     @classmethod
     def _subnet_prefix_range(cls, value: int) -> int:
         if not SUBNET_PREFIX_MIN <= value <= SUBNET_PREFIX_MAX:
-            raise _problem("must be between 16 and 28 (AWS subnet size limits)")
+            raise problem("must be between 16 and 28 (AWS subnet size limits)")
         return value
 
-    @field_validator("flow_logs_retention_days")
+    @field_validator("flow_logs_retention_days", "cluster_log_retention_days")
     @classmethod
     def _retention_allowed(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise _problem(
-                "must be one of {allowed}",
-                allowed=", ".join(str(days) for days in LOG_RETENTION_DAYS),
-            )
-        return value
+        return retention_days(value)
 
     # --- bring your own VPC --------------------------------------------------------------------
 
@@ -240,7 +191,7 @@ class PlatformArgs(BaseModel):
     @classmethod
     def _vpc_id_syntax(cls, value: str) -> str:
         if value and not VPC_ID_PATTERN.match(value):
-            raise _problem("must be a VPC id such as vpc-0123456789abcdef0")
+            raise problem("must be a VPC id such as vpc-0123456789abcdef0")
         return value
 
     @field_validator("existing_public_subnet_ids", "existing_private_subnet_ids")
@@ -248,23 +199,23 @@ class PlatformArgs(BaseModel):
     def _existing_subnets(cls, value: list[str], info: ValidationInfo) -> list[str]:
         malformed = [subnet for subnet in value if not SUBNET_ID_PATTERN.match(subnet)]
         if malformed:
-            raise _problem("not subnet ids: {ids}", ids=", ".join(malformed))
+            raise problem("not subnet ids: {ids}", ids=", ".join(malformed))
         if len(set(value)) != len(value):
-            raise _problem("lists a subnet twice")
+            raise problem("lists a subnet twice")
         vpc_id = info.data.get("existing_vpc_id")
         if vpc_id is None:  # the VPC id itself was invalid and is reported already
             return value
         if not vpc_id and value:
-            raise _problem("is only used together with existingVpcId")
+            raise problem("is only used together with existingVpcId")
         if vpc_id:
             if info.field_name == "existing_private_subnet_ids":
                 if len(value) < MIN_ZONES:
-                    raise _problem("needs at least two private subnets in different zones")
+                    raise problem("needs at least two private subnets in different zones")
                 overlap = set(value) & set(info.data.get("existing_public_subnet_ids") or [])
                 if overlap:
-                    raise _problem("also listed as public: {ids}", ids=", ".join(sorted(overlap)))
+                    raise problem("also listed as public: {ids}", ids=", ".join(sorted(overlap)))
             elif not value:
-                raise _problem("needs at least one public subnet when existingVpcId is set")
+                raise problem("needs at least one public subnet when existingVpcId is set")
         return value
 
     # --- zones and the subnet plan (skipped for an existing VPC) --------------------------------
@@ -275,9 +226,9 @@ class PlatformArgs(BaseModel):
         if not value or info.data.get("existing_vpc_id"):
             return value
         if not MIN_ZONES <= len(value) <= MAX_ZONES:
-            raise _problem("must list between 2 and 4 zones")
+            raise problem("must list between 2 and 4 zones")
         if len(set(value)) != len(value):
-            raise _problem("lists a zone twice")
+            raise problem("lists a zone twice")
         region = info.data.get("region")
         offered = _offered_zones(info)
         foreign = [
@@ -289,7 +240,7 @@ class PlatformArgs(BaseModel):
         ]
         if foreign:
             allowed = ", ".join(offered) if offered else f"zones of {region}"
-            raise _problem(
+            raise problem(
                 "not available zones of the region: {zones} (allowed: {allowed})",
                 zones=", ".join(foreign),
                 allowed=allowed,
@@ -302,10 +253,10 @@ class PlatformArgs(BaseModel):
         if info.data.get("existing_vpc_id") or info.data.get("availability_zones"):
             return value
         if not MIN_ZONES <= value <= MAX_ZONES:
-            raise _problem("must be between 2 and 4")
+            raise problem("must be between 2 and 4")
         offered = _offered_zones(info)
         if offered is not None and value > len(offered):
-            raise _problem(
+            raise problem(
                 "{region} offers only {count} zones without opt-in ({zones})",
                 region=info.data.get("region", "the region"),
                 count=len(offered),
@@ -318,7 +269,7 @@ class PlatformArgs(BaseModel):
     def _public_not_larger_than_private(cls, value: int, info: ValidationInfo) -> int:
         private_prefix = info.data.get("private_subnet_prefix_length")
         if private_prefix is not None and private_prefix > value:
-            raise _problem(
+            raise problem(
                 "public subnets (/{public}) must not be larger than private ones (/{private}); "
                 "pods take their addresses from the private subnets",
                 public=value,
@@ -326,13 +277,77 @@ class PlatformArgs(BaseModel):
             )
         return value
 
+    # --- control plane --------------------------------------------------------------------------
+
+    @field_validator("upgrade_policy")
+    @classmethod
+    def _version_supported(cls, value: str, info: ValidationInfo) -> str:
+        version = info.data.get("kubernetes_version")
+        if version is None:
+            return value
+        found = version_problem(version, value, _today(info))
+        if found:
+            raise problem("kubernetesVersion {version}: {problem}", version=version, problem=found)
+        return value
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _public_access(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        malformed = []
+        for cidr in value:
+            try:
+                ipaddress.IPv4Network(cidr, strict=True)
+            except ValueError:
+                malformed.append(cidr)
+        if malformed:
+            raise problem("not IPv4 networks: {cidrs}", cidrs=", ".join(malformed))
+        if info.data.get("endpoint_public_access") and not value:
+            raise problem("needs at least one range while endpointPublicAccess is true")
+        open_to_all = "0.0.0.0/0" in value and info.data.get("endpoint_public_access")
+        if open_to_all and info.data.get("production"):
+            raise problem(
+                "0.0.0.0/0 opens the API endpoint to the internet, not allowed in production; "
+                "list your CI and VPN egress ranges or set endpointPublicAccess to false"
+            )
+        return value
+
+    @field_validator("cluster_log_types")
+    @classmethod
+    def _unique_log_types(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise problem("lists a log type twice")
+        return value
+
+    @field_validator("admin_principal_arns", "read_only_principal_arns")
+    @classmethod
+    def _principals(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        malformed = [arn for arn in value if not IAM_PRINCIPAL_PATTERN.match(arn)]
+        if malformed:
+            raise problem(
+                "not IAM role or user ARNs (arn:aws:iam::<account>:role/<name>): {arns}",
+                arns=", ".join(malformed),
+            )
+        if len(set(value)) != len(value):
+            raise problem("lists a principal twice")
+        both = set(value) & set(info.data.get("admin_principal_arns") or [])
+        if info.field_name == "read_only_principal_arns" and both:
+            raise problem("also listed as admin: {arns}", arns=", ".join(sorted(both)))
+        return value
+
+    # --- compute ---------------------------------------------------------------------------------
+
     @field_validator("node_groups")
     @classmethod
-    def _unique_node_group_names(cls, value: list[NodeGroupArgs]) -> list[NodeGroupArgs]:
-        names = [group.name for group in value]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise _problem("duplicate node group names: {names}", names=", ".join(duplicates))
+    def _node_groups(cls, value: list[NodeGroupArgs]) -> list[NodeGroupArgs]:
+        if not value:
+            raise problem("needs at least one node group (CoreDNS and controllers run there)")
+        _unique_names(value, "node group")
+        return value
+
+    @field_validator("fargate_profiles")
+    @classmethod
+    def _fargate_profiles(cls, value: list[FargateProfileArgs]) -> list[FargateProfileArgs]:
+        _unique_names(value, "Fargate profile")
         return value
 
     # --- derived values --------------------------------------------------------------------------
@@ -341,6 +356,18 @@ class PlatformArgs(BaseModel):
     def uses_existing_vpc(self) -> bool:
         """True when the stack brings its own VPC."""
         return bool(self.existing_vpc_id)
+
+
+def _unique_names(items: list[NodeGroupArgs] | list[FargateProfileArgs], what: str) -> None:
+    names = [item.name for item in items]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise problem("duplicate {what} names: {names}", what=what, names=", ".join(duplicates))
+
+
+def _today(info: ValidationInfo) -> datetime.date:
+    """The day support windows are judged on: ``today`` in the context (tests), else the clock."""
+    return (info.context or {}).get("today") or datetime.date.today()
 
 
 def _offered_zones(info: ValidationInfo) -> list[str] | None:
@@ -377,7 +404,7 @@ _MISSING = "<not set>"
 
 def _alias(part: Any) -> Any:
     """Pydantic locates errors in defaults by field name; config users know the camelCase key."""
-    for model in (PlatformArgs, NodeGroupArgs):
+    for model in (PlatformArgs, NodeGroupArgs, FargateProfileArgs, TaintArgs, FargateSelectorArgs):
         field = model.model_fields.get(part) if isinstance(part, str) else None
         if field is not None and field.alias:
             return field.alias
@@ -391,6 +418,16 @@ def _key_path(location: tuple[Any, ...], namespace: str) -> str:
     if ":" in path.split(".")[0].split("[")[0]:
         return path
     return f"{namespace}:{path}" if namespace else path
+
+
+def _model_at(location: tuple[Any, ...]) -> type[BaseModel]:
+    """The model that owns the key at ``location`` (for listing its known keys)."""
+    model: type[BaseModel] = PlatformArgs
+    nested = {"nodeGroups": NodeGroupArgs, "fargateProfiles": FargateProfileArgs,
+              "taints": TaintArgs, "selectors": FargateSelectorArgs}  # fmt: skip
+    for part in location:
+        model = nested.get(_alias(part), model)
+    return model
 
 
 def _known_keys(model: type[BaseModel]) -> list[str]:
@@ -424,6 +461,7 @@ def validate_platform_args(
     *,
     namespace: str = "",
     offered_zones: list[str] | None = None,
+    today: datetime.date | None = None,
 ) -> PlatformArgs:
     """Validate ``values`` (camelCase or snake_case keys); ``ConfigError`` lists all problems.
 
@@ -432,6 +470,7 @@ def validate_platform_args(
     messages.
     """
     try:
-        return PlatformArgs.model_validate(values, context={"offered_zones": offered_zones})
+        context = {"offered_zones": offered_zones, "today": today}
+        return PlatformArgs.model_validate(values, context=context)
     except ValidationError as error:
         raise ConfigError(problems_from_validation_error(error, namespace)) from None

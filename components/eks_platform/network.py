@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from .cidr import ZoneSubnets
 from .config import NatMode
+from .iam import trust_policy
 
 PUBLIC_ELB_TAG = {"kubernetes.io/role/elb": "1"}
 INTERNAL_ELB_TAG = {"kubernetes.io/role/internal-elb": "1"}
@@ -36,6 +37,8 @@ class NetworkArgs:
     """Cluster name, the value of the discovery tag on private subnets."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on every taggable resource."""
+    log_kms_key_arn: pulumi.Input[str] | None = None
+    """KMS key for the flow log group (CKV_AWS_158); None leaves CloudWatch's default encryption."""
 
 
 @dataclass(frozen=True)
@@ -228,23 +231,13 @@ class Network(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             name,
             retention_in_days=self._args.flow_logs_retention_days,
+            kms_key_id=self._args.log_kms_key_arn,
             tags=self._tags(name),
             opts=child,
         )
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=trust_policy("vpc-flow-logs.amazonaws.com"),
             tags=self._tags(f"{name}-role"),
             opts=child,
         )

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pulumi
 
 from .cidr import plan_subnets
+from .compute import Compute, ComputeArgs
 from .config import PlatformArgs, validate_platform_args
+from .control_plane import ControlPlane, ControlPlaneArgs
+from .iam import AwsContext
+from .kms import PlatformKey
 from .network import Network, NetworkArgs, NetworkRefs
 from .zones import offered_zones, with_resolved_zones
 
@@ -20,18 +24,40 @@ def common_tags() -> dict[str, str]:
     return {"project": pulumi.get_project(), "stack": pulumi.get_stack(), "managed-by": "pulumi"}
 
 
-class EksPlatform(pulumi.ComponentResource):
-    """Network, EKS cluster, compute and a sample workload for one environment.
+def platform_warnings(args: PlatformArgs) -> list[str]:
+    """Allowed but worth a second look; logged as warnings on every preview and update."""
+    warnings = []
+    if args.endpoint_public_access and "0.0.0.0/0" in args.public_access_cidrs:
+        warnings.append(
+            "the cluster API endpoint is reachable from any address (publicAccessCidrs "
+            "0.0.0.0/0); list your CI and VPN ranges instead"
+        )
+    if args.upgrade_policy == "EXTENDED":
+        warnings.append(
+            "upgradePolicy EXTENDED: past standard support the control plane costs "
+            "0.60 instead of 0.10 USD per hour"
+        )
+    return warnings
 
-    This slice builds the network (or adopts an existing VPC); the cluster, node groups and
-    workload follow in later components and are already sized in ``PlatformArgs``.
+
+class EksPlatform(pulumi.ComponentResource):
+    """Network, EKS control plane and compute for one environment.
+
+    KMS key, IAM roles and the network are created side by side; the cluster waits only for
+    what it consumes (subnets, key, log group, its role); node groups for the cluster and the
+    VPC CNI. The sample workload follows in a later component.
     """
 
-    cluster_name: str
+    cluster_name: pulumi.Output[str]
     availability_zones: list[str]
     vpc_id: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (JSON) for the cluster, marked secret."""
+    endpoint: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    node_role_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
@@ -45,23 +71,80 @@ class EksPlatform(pulumi.ComponentResource):
                 offered,
             )
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
-        self.cluster_name = args.cluster_name or default_cluster_name()
-        self.availability_zones = list(args.availability_zones)
+        for warning in platform_warnings(args):
+            pulumi.log.warn(warning, resource=self)
+        cluster_name = args.cluster_name or default_cluster_name()
+        tags = common_tags()
+        context = AwsContext.lookup(args.region)
+        child = pulumi.ResourceOptions(parent=self)
 
-        network = self._network(name, args)
+        key = PlatformKey(f"{name}-kms", alias=cluster_name, context=context, tags=tags, opts=child)
+        network = self._network(name, args, cluster_name, key.arn, tags)
+        control_plane = ControlPlane(
+            f"{name}-control-plane",
+            ControlPlaneArgs(
+                cluster_name=cluster_name,
+                kubernetes_version=args.kubernetes_version,
+                upgrade_policy=args.upgrade_policy,
+                vpc_id=network.vpc_id,
+                private_subnet_ids=network.private_subnet_ids,
+                kms_key_arn=key.arn,
+                endpoint_public_access=args.endpoint_public_access,
+                public_access_cidrs=args.public_access_cidrs,
+                log_types=args.cluster_log_types,
+                log_retention_days=args.cluster_log_retention_days,
+                deletion_protection=args.deletion_protection,
+                admin_principal_arns=args.admin_principal_arns,
+                read_only_principal_arns=args.read_only_principal_arns,
+                tags=tags,
+            ),
+            context,
+            opts=child,
+        )
+        compute = Compute(
+            f"{name}-compute",
+            ComputeArgs(
+                cluster_name=control_plane.cluster_name,
+                private_subnet_ids=network.private_subnet_ids,
+                node_groups=args.node_groups,
+                fargate_profiles=args.fargate_profiles,
+                ready=control_plane.addons_ready,
+                tags=tags,
+            ),
+            context,
+            opts=child,
+        )
+
+        self.cluster_name = control_plane.cluster_name
+        self.availability_zones = list(args.availability_zones)
         self.vpc_id = network.vpc_id
         self.public_subnet_ids = network.public_subnet_ids
         self.private_subnet_ids = network.private_subnet_ids
+        self.kubeconfig = pulumi.Output.secret(control_plane.kubeconfig_json)
+        self.endpoint = control_plane.endpoint
+        self.oidc_provider_arn = control_plane.oidc_provider_arn
+        self.node_role_arn = compute.node_role_arn
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,
+                "endpoint": self.endpoint,
+                "kubeconfig": self.kubeconfig,
+                "oidcProviderArn": self.oidc_provider_arn,
+                "nodeRoleArn": self.node_role_arn,
                 "vpcId": self.vpc_id,
                 "publicSubnetIds": self.public_subnet_ids,
                 "privateSubnetIds": self.private_subnet_ids,
             }
         )
 
-    def _network(self, name: str, args: PlatformArgs) -> NetworkRefs:
+    def _network(
+        self,
+        name: str,
+        args: PlatformArgs,
+        cluster_name: str,
+        kms_key_arn: pulumi.Output[str],
+        tags: dict[str, str],
+    ) -> NetworkRefs:
         if args.uses_existing_vpc:
             return NetworkRefs(
                 vpc_id=pulumi.Output.from_input(args.existing_vpc_id),
@@ -82,8 +165,9 @@ class EksPlatform(pulumi.ComponentResource):
                 nat_mode=args.nat_mode,
                 flow_logs_retention_days=args.flow_logs_retention_days,
                 region=args.region,
-                cluster_name=self.cluster_name,
-                tags=common_tags(),
+                cluster_name=cluster_name,
+                tags=tags,
+                log_kms_key_arn=kms_key_arn,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

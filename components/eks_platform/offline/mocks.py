@@ -7,6 +7,9 @@ invoke this module does not know raises instead of returning something made up.
 from __future__ import annotations
 
 import hashlib
+import json
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -41,6 +44,47 @@ _ID_PREFIX = {
     "aws:ec2/flowLog:FlowLog": "fl",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt",
 }
+
+
+def kubeconfig(cluster_name: str, region: str) -> dict[str, Any]:
+    """The kubeconfig pulumi-eks generates: exec plugin ``aws eks get-token``, no static token."""
+    endpoint = (
+        f"https://{_hex('eks', cluster_name, length=32).upper()}.gr7.{region}.eks.amazonaws.com"
+    )
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "kubernetes",
+                "cluster": {
+                    "server": endpoint,
+                    "certificate-authority-data": "LS0tLS1CRUdJTi0tLS0t",
+                },
+            }
+        ],
+        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+        "current-context": "aws",
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": [
+                            "eks",
+                            "get-token",
+                            "--cluster-name",
+                            cluster_name,
+                            "--output",
+                            "json",
+                        ],
+                    }
+                },
+            }
+        ],
+    }
 
 
 _COMPASS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
@@ -96,36 +140,127 @@ class PlatformMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(f"no offline answer for invoke {args.token}")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        state = dict(args.inputs)
         token, name = args.typ, args.name
         prefix = _ID_PREFIX.get(token)
-        if prefix:
-            resource_id = f"{prefix}-{_hex(token, name)}"
-        elif token == "aws:cloudwatch/logGroup:LogGroup":
-            resource_id = state.get("name") or f"{name}-{_hex(token, name, length=7)}"
-            state["name"] = resource_id
-            state["arn"] = f"arn:aws:logs:{self.region}:{ACCOUNT_ID}:log-group:{resource_id}"
-        elif token == "aws:iam/role:Role":
-            resource_id = state.get("name") or f"{name}-{_hex(token, name, length=7)}"
-            state["name"] = resource_id
-            state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/{resource_id}"
-            state["uniqueId"] = f"AROA{_hex(token, name, length=17).upper()}"
-        elif token == "aws:iam/rolePolicy:RolePolicy":
-            resource_id = f"{state.get('role')}:{state.get('name') or name}"
-        else:
-            resource_id = f"{name}-{_hex(token, name, length=8)}"
-
-        if token == "aws:ec2/vpc:Vpc":
-            state["defaultSecurityGroupId"] = f"sg-{_hex(token, name, 'sg')}"
-            state["mainRouteTableId"] = f"rtb-{_hex(token, name, 'rtb')}"
-            state["defaultNetworkAclId"] = f"acl-{_hex(token, name, 'acl')}"
-        elif token == "aws:ec2/eip:Eip":
-            state["allocationId"] = resource_id
-            # TEST-NET-3 (RFC 5737): documentation addresses, never routable.
-            state["publicIp"] = f"203.0.113.{int(_hex(name, length=2), 16) % 254 + 1}"
-        elif token == "aws:ec2/vpcEndpoint:VpcEndpoint":
-            state["prefixListId"] = f"pl-{_hex(token, name, length=8)}"
+        resource = _Answer(self.region, token, name, dict(args.inputs))
+        resource.id = (
+            f"{prefix}-{_hex(token, name)}" if prefix else f"{name}-{_hex(token, name, length=8)}"
+        )
+        answer = _ANSWERS.get(token)
+        if answer:
+            answer(resource)
         if prefix and token.startswith("aws:ec2/"):
-            kind = prefix if prefix != "sg" else "security-group"
-            state.setdefault("arn", f"arn:aws:ec2:{self.region}:{ACCOUNT_ID}:{kind}/{resource_id}")
-        return resource_id, state
+            kind = "security-group" if prefix == "sg" else prefix
+            resource.state.setdefault("arn", resource.arn("ec2", f"{kind}/{resource.id}"))
+        return resource.id, resource.state
+
+
+class _Answer:
+    """One resource's id and output state, as the provider would fill them in."""
+
+    def __init__(self, region: str, token: str, name: str, state: dict[str, Any]) -> None:
+        self.region, self.token, self.name, self.state = region, token, name, state
+        self.id = ""
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.region if regional else ""
+        return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+    def named(self) -> str:
+        """The physical name: given, or auto-named from the logical name like Pulumi does."""
+        physical = self.state.get("name") or f"{self.name}-{_hex(self.token, self.name, length=7)}"
+        self.state["name"] = physical
+        return physical
+
+
+def _log_group(r: _Answer) -> None:
+    r.id = r.named()
+    r.state["arn"] = r.arn("logs", f"log-group:{r.id}")
+
+
+def _role(r: _Answer) -> None:
+    r.id = r.named()
+    r.state["arn"] = r.arn("iam", f"role/{r.id}", regional=False)
+    r.state["uniqueId"] = f"AROA{_hex(r.token, r.name, length=17).upper()}"
+
+
+def _role_policy(r: _Answer) -> None:
+    r.id = f"{r.state.get('role')}:{r.state.get('name') or r.name}"
+
+
+def _eks_cluster(r: _Answer) -> None:
+    cluster_name = r.state.get("name") or f"{r.name}-eksCluster-{_hex(r.name, length=7)}"
+    config = kubeconfig(cluster_name, r.region)
+    oidc_id = _hex("oidc", cluster_name, length=32).upper()
+    issuer = f"oidc.eks.{r.region}.amazonaws.com/id/{oidc_id}"
+    # A remote component's outputs are not its inputs: echoing inputs would hand back resource
+    # references (serviceRole), which the Python SDK cannot resolve under mocks (FACTS.md §1).
+    r.state = {
+        "kubeconfig": config,
+        "kubeconfigJson": json.dumps(config),
+        "oidcProviderUrl": issuer,
+        "oidcIssuer": issuer,
+        "oidcProviderArn": r.arn("iam", f"oidc-provider/{issuer}", regional=False),
+    }
+    r.id = ""  # components have no id
+
+
+def _kms_key(r: _Answer) -> None:
+    r.id = str(uuid.UUID(_hex(r.token, r.name, length=32)))
+    r.state.update(keyId=r.id, arn=r.arn("kms", f"key/{r.id}"))
+
+
+def _kms_alias(r: _Answer) -> None:
+    r.state["arn"] = r.arn("kms", str(r.state.get("name")))
+
+
+def _launch_template(r: _Answer) -> None:
+    r.state.update(latestVersion=1, defaultVersion=1)
+
+
+def _eks_child(kind: str, name_key: str) -> Callable[[_Answer], None]:
+    def answer(r: _Answer) -> None:
+        child = r.state.get(name_key) or r.id
+        r.state.update(
+            status="ACTIVE", arn=r.arn("eks", f"{kind}/{r.state.get('clusterName')}/{child}")
+        )
+
+    return answer
+
+
+def _addon(r: _Answer) -> None:
+    _eks_child("addon", "addonName")(r)
+    r.state.setdefault("addonVersion", "v0.0.0-eksbuild.1")
+
+
+def _vpc(r: _Answer) -> None:
+    r.state["defaultSecurityGroupId"] = f"sg-{_hex(r.token, r.name, 'sg')}"
+    r.state["mainRouteTableId"] = f"rtb-{_hex(r.token, r.name, 'rtb')}"
+    r.state["defaultNetworkAclId"] = f"acl-{_hex(r.token, r.name, 'acl')}"
+
+
+def _eip(r: _Answer) -> None:
+    r.state["allocationId"] = r.id
+    # TEST-NET-3 (RFC 5737): documentation addresses, never routable.
+    r.state["publicIp"] = f"203.0.113.{int(_hex(r.name, length=2), 16) % 254 + 1}"
+
+
+def _vpc_endpoint(r: _Answer) -> None:
+    r.state["prefixListId"] = f"pl-{_hex(r.token, r.name, length=8)}"
+
+
+_ANSWERS: dict[str, Callable[[_Answer], None]] = {
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:iam/role:Role": _role,
+    "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "eks:index:Cluster": _eks_cluster,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:eks/nodeGroup:NodeGroup": _eks_child("nodegroup", "nodeGroupName"),
+    "aws:eks/fargateProfile:FargateProfile": _eks_child("fargateprofile", "fargateProfileName"),
+    "aws:eks/addon:Addon": _addon,
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+}

@@ -12,6 +12,7 @@ from typing import Any
 
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
+from pulumi.runtime.proto import resource_pb2
 
 SECRET_MARKER = "[secret]"
 
@@ -86,6 +87,22 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+
+    def GetDeploymentInfo(self, request):  # noqa: N802 - gRPC method name
+        """Without resource references: a resource passed as an input (a role into
+        ``eks.Cluster``) is sent as its id, as older engines do. With them, deserializing the
+        reference in the monitor's thread starts a lookup on the wrong event loop and the run
+        fails ("attached to a different loop", FACTS.md §1)."""
+        info = super().GetDeploymentInfo(request)
+        references = resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES
+        kept = [feature for feature in info.supportedFeatures if feature != references]
+        return resource_pb2.DeploymentInfo(supportedFeatures=kept)
+
+    def SupportsFeature(self, request):  # noqa: N802 - gRPC method name
+        response = super().SupportsFeature(request)
+        if request.id == "resourceReferences":
+            response.hasSupport = False
+        return response
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)

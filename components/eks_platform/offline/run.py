@@ -67,6 +67,20 @@ class StackRun:
     def by_urn(self) -> dict[str, Registration]:
         return {r.urn: r for r in self.registrations}
 
+    def descendants(self, ancestor: Registration) -> list[Registration]:
+        """Everything registered below ``ancestor`` (children, their children, ...)."""
+        by_urn = self.by_urn()
+
+        def is_below(registration: Registration) -> bool:
+            parent = by_urn.get(registration.parent)
+            while parent is not None:
+                if parent.urn == ancestor.urn:
+                    return True
+                parent = by_urn.get(parent.parent)
+            return False
+
+        return [r for r in self.registrations if is_below(r)]
+
 
 def _config_string(value: Any) -> str:
     """Pulumi passes config to programs as strings; structured values as JSON."""

@@ -1,0 +1,220 @@
+"""Arguments of the compute: managed node groups and Fargate profiles."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from .validation import (
+    DNS_LABEL_PATTERN,
+    MODEL_CONFIG,
+    check_labels,
+    label_key_problem,
+    label_value_problem,
+    problem,
+    resource_name,
+)
+
+CapacityType = Literal["ON_DEMAND", "SPOT"]
+AmiType = Literal[
+    "AL2023_x86_64_STANDARD",
+    "AL2023_ARM_64_STANDARD",
+    "BOTTLEROCKET_x86_64",
+    "BOTTLEROCKET_ARM_64",
+]
+TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+NODE_GROUP_NAME_PATTERN = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
+INSTANCE_TYPE_PATTERN = re.compile(
+    r"^(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z-]*)\.[a-z0-9]+$"
+)
+
+
+def ami_architecture(ami_type: str) -> str:
+    return "arm64" if "ARM_64" in ami_type else "x86_64"
+
+
+def instance_architecture(instance_type: str) -> str | None:
+    """arm64 for Graviton types (a 'g' among the attributes after the generation: t4g, c7gn,
+    m6gd, im4gn; and a1), x86_64 otherwise (g5, m7i-flex, r7iz); None if malformed."""
+    if instance_type.startswith("a1."):
+        return "arm64"
+    match = INSTANCE_TYPE_PATTERN.match(instance_type)
+    if not match:
+        return None
+    return "arm64" if "g" in match.group("attributes") else "x86_64"
+
+
+class TaintArgs(BaseModel):
+    """A Kubernetes taint on every node of a group."""
+
+    model_config = MODEL_CONFIG
+
+    key: str
+    """Taint key (label-key syntax)."""
+    value: str = ""
+    """Taint value (label-value syntax, may be empty)."""
+    effect: TaintEffect
+    """NoSchedule, PreferNoSchedule or NoExecute."""
+
+    @field_validator("key")
+    @classmethod
+    def _key_syntax(cls, value: str) -> str:
+        found = label_key_problem(value)
+        if found:
+            raise problem("{problem}", problem=found)
+        return value
+
+    @field_validator("value")
+    @classmethod
+    def _value_syntax(cls, value: str, info: ValidationInfo) -> str:
+        found = label_value_problem(info.data.get("key", "value"), value)
+        if found:
+            raise problem("{problem}", problem=found)
+        return value
+
+    @property
+    def eks_effect(self) -> str:
+        """The EKS API spelling: NoSchedule -> NO_SCHEDULE."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.effect).upper()
+
+
+class NodeGroupArgs(BaseModel):
+    """One managed node group: sizing, instance types, AMI, labels and taints."""
+
+    model_config = MODEL_CONFIG
+
+    name: str
+    """Node group name, unique within the cluster (also the value of the node label nodegroup)."""
+    instance_types: list[str] = Field(default_factory=lambda: ["t4g.medium"], min_length=1)
+    """EC2 instance types the group may launch (all of one CPU architecture)."""
+    capacity_type: CapacityType = "ON_DEMAND"
+    """ON_DEMAND or SPOT."""
+    ami_type: AmiType = "AL2023_ARM_64_STANDARD"
+    """EKS AMI type; its CPU architecture must match the instance types."""
+    min_size: int = Field(default=1, ge=0)
+    """Minimum number of nodes."""
+    desired_size: int = Field(default=2, ge=0)
+    """Number of nodes at creation."""
+    max_size: int = Field(default=3, ge=1)
+    """Maximum number of nodes."""
+    disk_size_gib: int = Field(default=20, ge=8, le=16384)
+    """Size of the root volume (the data volume on Bottlerocket), gp3, encrypted."""
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Kubernetes labels on every node."""
+    taints: list[TaintArgs] = Field(default_factory=list)
+    """Kubernetes taints on every node."""
+    autoscaled: bool = False
+    """True when an autoscaler owns the node count: later deployments leave desiredSize alone."""
+
+    @field_validator("name")
+    @classmethod
+    def _name_syntax(cls, value: str) -> str:
+        return resource_name(value, NODE_GROUP_NAME_PATTERN, 63)
+
+    @field_validator("instance_types")
+    @classmethod
+    def _instance_types(cls, value: list[str]) -> list[str]:
+        malformed = [t for t in value if instance_architecture(t) is None]
+        if malformed:
+            raise problem("not EC2 instance types: {types}", types=", ".join(malformed))
+        if len(set(value)) != len(value):
+            raise problem("lists an instance type twice")
+        return value
+
+    @field_validator("ami_type")
+    @classmethod
+    def _architecture_matches(cls, value: str, info: ValidationInfo) -> str:
+        wanted = ami_architecture(value)
+        mismatched = [
+            t for t in info.data.get("instance_types") or [] if instance_architecture(t) != wanted
+        ]
+        if mismatched:
+            raise problem(
+                "{ami} needs {arch} instances; {types} are not (Graviton types such as t4g, m7g "
+                "need an ARM_64 AMI type)",
+                ami=value,
+                arch=wanted,
+                types=", ".join(mismatched),
+            )
+        return value
+
+    @field_validator("desired_size")
+    @classmethod
+    def _desired_not_below_min(cls, value: int, info: ValidationInfo) -> int:
+        min_size = info.data.get("min_size")
+        if min_size is not None and value < min_size:
+            raise problem("must be at least minSize ({min_size})", min_size=min_size)
+        return value
+
+    @field_validator("max_size")
+    @classmethod
+    def _max_not_below_others(cls, value: int, info: ValidationInfo) -> int:
+        floor = max(info.data.get("min_size") or 0, info.data.get("desired_size") or 0)
+        if value < floor:
+            raise problem("must be at least minSize and desiredSize ({floor})", floor=floor)
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_labels(value)
+
+    @field_validator("taints")
+    @classmethod
+    def _unique_taints(cls, value: list[TaintArgs]) -> list[TaintArgs]:
+        keys = [(taint.key, taint.effect) for taint in value]
+        if len(set(keys)) != len(keys):
+            raise problem("lists the same taint key and effect twice")
+        return value
+
+    @property
+    def architecture(self) -> str:
+        return ami_architecture(self.ami_type)
+
+    @property
+    def is_bottlerocket(self) -> bool:
+        return self.ami_type.startswith("BOTTLEROCKET")
+
+
+class FargateSelectorArgs(BaseModel):
+    """Pods that run on Fargate: those in ``namespace`` carrying all of ``labels``."""
+
+    model_config = MODEL_CONFIG
+
+    namespace: str
+    """Kubernetes namespace (DNS label)."""
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Pod labels that must all match (at most 5)."""
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace_syntax(cls, value: str) -> str:
+        if len(value) > 63 or not DNS_LABEL_PATTERN.match(value):
+            raise problem("must be a namespace name: 1-63 lowercase letters, digits and '-'")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 5:
+            raise problem("at most 5 labels per selector (EKS limit)")
+        return check_labels(value)
+
+
+class FargateProfileArgs(BaseModel):
+    """A Fargate profile: which pods run on Fargate, in the private subnets."""
+
+    model_config = MODEL_CONFIG
+
+    name: str
+    """Profile name, unique within the cluster."""
+    selectors: list[FargateSelectorArgs] = Field(min_length=1, max_length=5)
+    """1-5 selectors; a pod matching any of them runs on Fargate."""
+
+    @field_validator("name")
+    @classmethod
+    def _name_syntax(cls, value: str) -> str:
+        return resource_name(value, NODE_GROUP_NAME_PATTERN, 63)

@@ -1,0 +1,86 @@
+"""IAM roles for AWS services, and where the platform is (partition, account, region)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class AwsContext:
+    """Partition, account and region the stack deploys into, for building ARNs."""
+
+    partition: pulumi.Output[str]
+    account_id: pulumi.Output[str]
+    region: str
+
+    @staticmethod
+    def lookup(region: str) -> AwsContext:
+        """Ask the provider (``aws:getPartition``, ``aws:getCallerIdentity``); registers nothing."""
+        return AwsContext(
+            partition=aws.get_partition_output().partition,
+            account_id=aws.get_caller_identity_output().account_id,
+            region=region,
+        )
+
+    def managed_policy(self, name: str) -> pulumi.Output[str]:
+        """ARN of an AWS managed policy, e.g. ``AmazonEKSWorkerNodePolicy``."""
+        return self.partition.apply(lambda partition: f"arn:{partition}:iam::aws:policy/{name}")
+
+
+def trust_policy(
+    service: str,
+    actions: Sequence[str] = ("sts:AssumeRole",),
+    condition: dict[str, Any] | None = None,
+) -> str:
+    """A role trust policy that lets one AWS service principal assume the role."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": list(actions),
+    }
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+@dataclass(frozen=True)
+class ServiceRole:
+    role: aws.iam.Role
+    attachments: list[aws.iam.RolePolicyAttachment]
+    """Resources that must exist before the role is usable (depend on them, not just the ARN)."""
+
+
+def service_role(
+    name: str,
+    *,
+    assume_role_policy: pulumi.Input[str],
+    managed_policies: Sequence[str] = (),
+    context: AwsContext,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+    description: str = "",
+) -> ServiceRole:
+    """A role ``name`` with AWS managed policies (by name) attached, each under the role."""
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=assume_role_policy,
+        description=description or None,
+        tags={**tags, "Name": name},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    attachments = [
+        aws.iam.RolePolicyAttachment(
+            f"{name}-{policy}",
+            role=role.name,
+            policy_arn=context.managed_policy(policy),
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+        for policy in managed_policies
+    ]
+    return ServiceRole(role, attachments)

@@ -1,0 +1,95 @@
+"""Building blocks shared by the argument models: model settings, error construction, name rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ConfigDict
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+from typing_extensions import LiteralString
+
+MODEL_CONFIG = ConfigDict(
+    alias_generator=to_camel,
+    validate_by_name=True,
+    validate_by_alias=True,
+    extra="forbid",
+    frozen=True,
+    use_attribute_docstrings=True,
+    # Defaults go through the validators too: the default zone count must fit the region, and
+    # an existing VPC with its subnet lists left out must be reported.
+    validate_default=True,
+)
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy API reference).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+# Kubernetes qualified names (label and taint keys, label values), apimachinery validation.go.
+_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+_DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+LABEL_NAME_PATTERN = re.compile(rf"^{_NAME}$")
+DNS_SUBDOMAIN_PATTERN = re.compile(rf"^{_DNS_SUBDOMAIN}$")
+DNS_LABEL_PATTERN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def problem(message: LiteralString, **context: Any) -> PydanticCustomError:
+    """A validation error whose message is shown to the user as is."""
+    return PydanticCustomError("platform_config", message, context or None)
+
+
+def resource_name(value: str, pattern: re.Pattern[str], max_length: int) -> str:
+    """AWS names: letters, digits, '-' and '_', starting alphanumeric."""
+    if not pattern.match(value):
+        raise problem(
+            "must be 1-{max_length} letters, digits, '-' or '_', starting with a letter or digit",
+            max_length=max_length,
+        )
+    return value
+
+
+def retention_days(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise problem(
+            "must be one of {allowed}",
+            allowed=", ".join(str(days) for days in LOG_RETENTION_DAYS),
+        )
+    return value
+
+
+def label_key_problem(key: str) -> str | None:
+    """Why ``key`` is not a valid Kubernetes label or taint key, or None."""
+    prefix, _, name = key.rpartition("/")
+    if not name or len(name) > 63 or not LABEL_NAME_PATTERN.match(name):
+        return (
+            f"{key!r}: name must be 1-63 alphanumerics, '-', '_' or '.', alphanumeric at the ends"
+        )
+    if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN_PATTERN.match(prefix)):
+        return f"{key!r}: prefix must be a DNS subdomain"
+    if prefix.endswith(("kubernetes.io", "k8s.io")):
+        # Kubelets may not set labels under these prefixes (NodeRestriction admission plugin).
+        return f"{key!r}: prefixes kubernetes.io and k8s.io are reserved"
+    return None
+
+
+def label_value_problem(key: str, value: str) -> str | None:
+    """Why ``value`` is not a valid Kubernetes label (or taint) value, or None."""
+    if value and (len(value) > 63 or not LABEL_NAME_PATTERN.match(value)):
+        return f"{key}={value!r}: value must be empty or 1-63 alphanumerics, '-', '_' or '.'"
+    return None
+
+
+def check_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Every label problem at once."""
+    problems = [
+        found
+        for key, value in labels.items()
+        for found in (label_key_problem(key), label_value_problem(key, value))
+        if found
+    ]
+    if problems:
+        raise problem("invalid labels: {problems}", problems="; ".join(problems))
+    return labels
