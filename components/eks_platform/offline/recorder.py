@@ -99,10 +99,9 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.DeploymentInfo(supportedFeatures=kept)
 
     def SupportsFeature(self, request):  # noqa: N802 - gRPC method name
-        response = super().SupportsFeature(request)
         if request.id == "resourceReferences":
-            response.hasSupport = False
-        return response
+            return type("SupportsFeatureResponse", (object,), {"hasSupport": False})
+        return super().SupportsFeature(request)
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
