@@ -98,11 +98,6 @@ class RecordingMonitor(MockMonitor):
         kept = [feature for feature in info.supportedFeatures if feature != references]
         return resource_pb2.DeploymentInfo(supportedFeatures=kept)
 
-    def SupportsFeature(self, request):  # noqa: N802 - gRPC method name
-        if request.id == "resourceReferences":
-            return type("SupportsFeatureResponse", (object,), {"hasSupport": False})
-        return super().SupportsFeature(request)
-
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
