@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
 
 from eks_platform import ConfigError, PlatformArgs, validate_platform_args
 from eks_platform.docs import check_pulumi_yaml, check_readme, config_declarations
+from eks_platform.platform import platform_warnings
+from eks_platform.versions import DEFAULT_KUBERNETES_VERSION, versions_in_standard_support
 
 US_WEST_2 = ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"]
 EU_WEST_1 = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
@@ -284,3 +287,217 @@ def test_readme_config_table_matches_the_model(project_dir):
 def test_every_field_is_documented():
     for name, field in PlatformArgs.model_fields.items():
         assert field.description, name
+
+
+# --- control plane ---------------------------------------------------------------------------
+
+TODAY = datetime.date(2026, 11, 22)
+
+
+def problems_on(values: dict[str, Any], today: datetime.date = TODAY) -> dict[str, str]:
+    with pytest.raises(ConfigError) as caught:
+        validate_platform_args(
+            {"aws:region": "us-west-2", **values},
+            namespace="eks-platform",
+            offered_zones=US_WEST_2,
+            today=today,
+        )
+    return {problem.key: problem.message for problem in caught.value.problems}
+
+
+def test_default_version_is_in_standard_support_today():
+    assert DEFAULT_KUBERNETES_VERSION in versions_in_standard_support(datetime.date.today())
+    assert valid({}).kubernetes_version == DEFAULT_KUBERNETES_VERSION
+    assert valid({}).upgrade_policy == "STANDARD"
+
+
+@pytest.mark.parametrize("version", ["1.29", "1.40", "banana", "1.35.2"])
+def test_versions_outside_the_documented_window_are_rejected(version):
+    message = problems_on({"kubernetesVersion": version})["eks-platform:upgradePolicy"]
+    assert f"kubernetesVersion {version}: not a version in the documented support window" in message
+
+
+def test_version_past_standard_support_needs_extended_policy():
+    message = problems_on({"kubernetesVersion": "1.33"})["eks-platform:upgradePolicy"]
+    assert "standard support ended 2026-07-29" in message and "EXTENDED" in message
+    args = validate_platform_args(
+        {"aws:region": "us-west-2", "kubernetesVersion": "1.33", "upgradePolicy": "EXTENDED"},
+        today=TODAY,
+    )
+    assert args.upgrade_policy == "EXTENDED"
+    assert any("0.60" in warning for warning in platform_warnings(args))
+
+
+def test_version_past_extended_support_is_rejected():
+    found = problems_on(
+        {"kubernetesVersion": "1.32", "upgradePolicy": "EXTENDED"}, today=datetime.date(2027, 4, 1)
+    )
+    assert "extended support ended 2027-03-23" in found["eks-platform:upgradePolicy"]
+
+
+def test_unknown_upgrade_policy():
+    assert (
+        "'STANDARD' or 'EXTENDED'"
+        in problems_on({"upgradePolicy": "FOREVER"})["eks-platform:upgradePolicy"]
+    )
+
+
+def test_open_endpoint_rejected_in_production_and_warned_otherwise():
+    found = problems_on({"production": True})
+    assert "not allowed in production" in found["eks-platform:publicAccessCidrs"]
+    warnings = platform_warnings(valid({}))
+    assert any("reachable from any address" in warning for warning in warnings)
+    restricted = valid({"production": True, "publicAccessCidrs": ["198.51.100.0/24"]})
+    assert platform_warnings(restricted) == []
+    private = valid({"production": True, "endpointPublicAccess": False})
+    assert platform_warnings(private) == []
+
+
+def test_public_access_cidrs_checked():
+    found = problems_on({"publicAccessCidrs": ["198.51.100.0/33", "10.0.0.1/8"]})
+    assert (
+        "not IPv4 networks: 198.51.100.0/33, 10.0.0.1/8" in found["eks-platform:publicAccessCidrs"]
+    )
+    found = problems_on({"publicAccessCidrs": []})
+    assert "at least one range" in found["eks-platform:publicAccessCidrs"]
+
+
+def test_log_types_checked():
+    found = problems_on({"clusterLogTypes": ["api", "kubelet"]})
+    assert "eks-platform:clusterLogTypes[1]" in found
+    found = problems_on({"clusterLogTypes": ["api", "api"]})
+    assert "twice" in found["eks-platform:clusterLogTypes"]
+    assert (
+        "must be one of"
+        in problems_on({"clusterLogRetentionDays": 10})["eks-platform:clusterLogRetentionDays"]
+    )
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:sts::123456789012:assumed-role/admin/session",
+        "arn:aws:iam::12345:role/admin",
+        "admin",
+        "arn:aws:iam::123456789012:group/admins",
+    ],
+)
+def test_access_principals_must_be_iam_role_or_user_arns(arn):
+    found = problems_on({"adminPrincipalArns": [arn]})
+    assert "not IAM role or user ARNs" in found["eks-platform:adminPrincipalArns"]
+
+
+def test_access_principal_in_both_lists_rejected():
+    arn = "arn:aws:iam::123456789012:role/ops"
+    found = problems_on({"adminPrincipalArns": [arn], "readOnlyPrincipalArns": [arn]})
+    assert "also listed as admin" in found["eks-platform:readOnlyPrincipalArns"]
+
+
+# --- node groups and Fargate -----------------------------------------------------------------
+
+
+def group(**fields: Any) -> dict[str, Any]:
+    return {"name": "g", **fields}
+
+
+def test_at_least_one_node_group():
+    assert "at least one node group" in problems_on({"nodeGroups": []})["eks-platform:nodeGroups"]
+
+
+def test_node_group_capacity_ami_and_instance_types():
+    found = problems_on(
+        {
+            "nodeGroups": [
+                group(capacityType="RESERVED"),
+                group(name="b", amiType="AL2_x86_64"),
+                group(name="c", instanceTypes=["m5"]),
+                group(name="d", maxSize=0, minSize=0, desiredSize=0),
+            ]
+        }
+    )
+    assert "'ON_DEMAND' or 'SPOT'" in found["eks-platform:nodeGroups[0].capacityType"]
+    assert "AL2023_x86_64_STANDARD" in found["eks-platform:nodeGroups[1].amiType"]
+    assert "not EC2 instance types: m5" in found["eks-platform:nodeGroups[2].instanceTypes"]
+    assert "greater than or equal to 1" in found["eks-platform:nodeGroups[3].maxSize"]
+
+
+def test_graviton_instances_need_an_arm_ami_and_the_reverse():
+    found = problems_on(
+        {
+            "nodeGroups": [
+                group(instanceTypes=["t4g.medium"], amiType="AL2023_x86_64_STANDARD"),
+                group(
+                    name="b", instanceTypes=["m5.large", "m7g.large"], amiType="BOTTLEROCKET_ARM_64"
+                ),
+            ]
+        }
+    )
+    assert "needs x86_64 instances; t4g.medium" in found["eks-platform:nodeGroups[0].amiType"]
+    assert "needs arm64 instances; m5.large" in found["eks-platform:nodeGroups[1].amiType"]
+
+
+def test_node_group_labels_checked():
+    found = problems_on(
+        {
+            "nodeGroups": [
+                group(labels={"-bad": "x", "kubernetes.io/role": "x", "ok": "bad value!"}),
+            ]
+        }
+    )
+    message = found["eks-platform:nodeGroups[0].labels"]
+    assert "'-bad'" in message
+    assert "reserved" in message
+    assert "ok='bad value!'" in message
+
+
+def test_node_group_taints_checked():
+    found = problems_on(
+        {
+            "nodeGroups": [
+                group(
+                    taints=[
+                        {"key": "dedicated", "effect": "NoWay"},
+                        {"key": "bad key", "effect": "NoSchedule"},
+                        {"key": "k", "value": "x" * 64, "effect": "NoExecute"},
+                    ]
+                )
+            ]
+        }
+    )
+    assert (
+        "'NoSchedule', 'PreferNoSchedule' or 'NoExecute'"
+        in found["eks-platform:nodeGroups[0].taints[0].effect"]
+    )
+    assert "'bad key'" in found["eks-platform:nodeGroups[0].taints[1].key"]
+    assert "value must be empty or 1-63" in found["eks-platform:nodeGroups[0].taints[2].value"]
+
+
+def test_unknown_key_inside_a_node_group_lists_node_group_keys():
+    found = problems_on({"nodeGroups": [group(instanceType="m5.large")]})
+    message = found["eks-platform:nodeGroups[0].instanceType"]
+    assert "did you mean instanceTypes?" in message
+    assert "capacityType" in message
+
+
+def test_fargate_profiles_checked():
+    found = problems_on(
+        {
+            "fargateProfiles": [
+                {"name": "a", "selectors": []},
+                {"name": "b", "selectors": [{"namespace": "Bad_NS"}]},
+                {
+                    "name": "c",
+                    "selectors": [{"namespace": "ok", "labels": {f"k{i}": "v" for i in range(6)}}],
+                },
+            ]
+        }
+    )
+    assert "at least 1 item" in found["eks-platform:fargateProfiles[0].selectors"]
+    assert "namespace name" in found["eks-platform:fargateProfiles[1].selectors[0].namespace"]
+    assert "at most 5 labels" in found["eks-platform:fargateProfiles[2].selectors[0].labels"]
+
+
+def test_duplicate_fargate_profile_names():
+    profile = {"name": "a", "selectors": [{"namespace": "a"}]}
+    found = problems_on({"fargateProfiles": [profile, profile]})
+    assert "duplicate Fargate profile names: a" in found["eks-platform:fargateProfiles"]

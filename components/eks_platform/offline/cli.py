@@ -29,7 +29,8 @@ def _parse_override(text: str) -> tuple[str, str]:
 def resource_tree(run: StackRun) -> Tree:
     """The registrations as a tree by parent: type and name of each."""
     children: dict[str, list[Registration]] = defaultdict(list)
-    for registration in run.registrations:
+    # Sorted, not in registration order (which varies run to run with async resolution).
+    for registration in sorted(run.registrations, key=lambda r: (r.type, r.name)):
         children[registration.parent].append(registration)
 
     def label(registration: Registration) -> str:

@@ -69,6 +69,10 @@ class Registration:
     outputs: dict[str, Any] = field(default_factory=dict)
     """What the mock answered."""
     resource_id: str | None = None
+    ignore_changes: list[str] = field(default_factory=list)
+    """Input paths the engine leaves alone on updates."""
+    delete_before_replace: bool = False
+    protect: bool = False
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -121,6 +125,9 @@ class RecordingMonitor(MockMonitor):
                 raw_inputs=rpc.deserialize_properties(request.object),
                 outputs=dict(self.resources[response.urn].state),
                 resource_id=self.resources[response.urn].id or None,
+                ignore_changes=list(request.ignoreChanges),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                protect=bool(request.protect),
             )
         )
         return response
