@@ -66,7 +66,7 @@ class PlatformArgs(BaseModel):
     region: str = Field(alias="aws:region")
     """AWS region of the stack (stack config key ``aws:region``)."""
     production: bool = False
-    """Marks the stack as production: stricter validation and protection in later components."""
+    """Marks the stack as production: an API endpoint open to 0.0.0.0/0 is rejected."""
     cluster_name: str = ""
     """Physical EKS cluster name; empty means project-stack (e.g. eks-platform-dev)."""
 
