@@ -22,3 +22,5 @@ pulumi.export("availabilityZones", platform.availability_zones)
 pulumi.export("vpcId", platform.vpc_id)
 pulumi.export("publicSubnetIds", platform.public_subnet_ids)
 pulumi.export("privateSubnetIds", platform.private_subnet_ids)
+if platform.app_url is not None:
+    pulumi.export("appUrl", platform.app_url)

@@ -46,7 +46,7 @@ def test_plan_command_prints_the_tree_and_a_count(project_dir, capsys):
     assert "stack dev (us-west-2)" in out
     assert "eks-platform:index:Network" in out
     assert "aws:ec2/vpc:Vpc" in out
-    assert "45 resources (39 cloud resources, 6 components)" in out
+    assert "56 resources (48 cloud resources, 8 components)" in out
 
 
 def test_plan_command_reports_bad_config_without_traceback(project_dir, capsys):

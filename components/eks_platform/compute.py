@@ -47,6 +47,8 @@ class Compute(pulumi.ComponentResource):
 
     node_role_arn: pulumi.Output[str]
     node_groups: list[aws.eks.NodeGroup]
+    workers_ready: list[pulumi.Resource]
+    """Node groups, Fargate profiles and CoreDNS: what workloads wait for."""
 
     def __init__(
         self,
@@ -76,7 +78,7 @@ class Compute(pulumi.ComponentResource):
 
         # CoreDNS is a Deployment: created before any node it would wait DEGRADED until timeout
         # (FACTS.md §2), so it follows the node groups (and Fargate profiles).
-        aws.eks.Addon(
+        coredns = aws.eks.Addon(
             f"{name}-coredns",
             cluster_name=args.cluster_name,
             addon_name="coredns",
@@ -85,6 +87,7 @@ class Compute(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.node_groups, *profiles]),
         )
+        self.workers_ready = [*self.node_groups, *profiles, coredns]
         self.register_outputs({"nodeRoleArn": self.node_role_arn})
 
     def _node_group(

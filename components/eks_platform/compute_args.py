@@ -160,7 +160,7 @@ class NodeGroupArgs(BaseModel):
     @field_validator("labels")
     @classmethod
     def _labels(cls, value: dict[str, str]) -> dict[str, str]:
-        return check_labels(value)
+        return check_labels(value, node=True)
 
     @field_validator("taints")
     @classmethod

@@ -26,6 +26,7 @@ from .cidr import SUBNET_PREFIX_MAX, SUBNET_PREFIX_MIN, CidrPlanError, plan_subn
 from .compute_args import FargateProfileArgs, FargateSelectorArgs, NodeGroupArgs, TaintArgs
 from .validation import MODEL_CONFIG, problem, resource_name, retention_days
 from .versions import DEFAULT_KUBERNETES_VERSION, version_problem
+from .workload_args import LoadBalancerControllerArgs, WorkloadArgs
 
 NatMode = Literal["none", "single", "per_az"]
 
@@ -117,6 +118,13 @@ class PlatformArgs(BaseModel):
     """Managed node groups (at least one; see the node group table)."""
     fargate_profiles: list[FargateProfileArgs] = Field(default_factory=list)
     """Fargate profiles (see the Fargate table); pods they select run on Fargate."""
+
+    load_balancer_controller: LoadBalancerControllerArgs = Field(
+        default_factory=LoadBalancerControllerArgs
+    )
+    """AWS Load Balancer Controller: enabled, replicas (see the workload table)."""
+    workload: WorkloadArgs = Field(default_factory=WorkloadArgs)
+    """The sample app and its load balancer (see the workload table)."""
 
     # --- single-field rules -------------------------------------------------------------------
 
@@ -344,6 +352,13 @@ class PlatformArgs(BaseModel):
         _unique_names(value, "node group")
         return value
 
+    @field_validator("workload")
+    @classmethod
+    def _workload_replicas(cls, value: WorkloadArgs, info: ValidationInfo) -> WorkloadArgs:
+        if info.data.get("production") and value.enabled and value.replicas < 2:
+            raise problem("production needs workload.replicas of at least 2 (one pod is an outage)")
+        return value
+
     @field_validator("fargate_profiles")
     @classmethod
     def _fargate_profiles(cls, value: list[FargateProfileArgs]) -> list[FargateProfileArgs]:
@@ -404,7 +419,9 @@ _MISSING = "<not set>"
 
 def _alias(part: Any) -> Any:
     """Pydantic locates errors in defaults by field name; config users know the camelCase key."""
-    for model in (PlatformArgs, NodeGroupArgs, FargateProfileArgs, TaintArgs, FargateSelectorArgs):
+    models = (PlatformArgs, NodeGroupArgs, FargateProfileArgs, TaintArgs, FargateSelectorArgs,
+              WorkloadArgs, LoadBalancerControllerArgs)  # fmt: skip
+    for model in models:
         field = model.model_fields.get(part) if isinstance(part, str) else None
         if field is not None and field.alias:
             return field.alias
@@ -424,7 +441,8 @@ def _model_at(location: tuple[Any, ...]) -> type[BaseModel]:
     """The model that owns the key at ``location`` (for listing its known keys)."""
     model: type[BaseModel] = PlatformArgs
     nested = {"nodeGroups": NodeGroupArgs, "fargateProfiles": FargateProfileArgs,
-              "taints": TaintArgs, "selectors": FargateSelectorArgs}  # fmt: skip
+              "taints": TaintArgs, "selectors": FargateSelectorArgs, "workload": WorkloadArgs,
+              "loadBalancerController": LoadBalancerControllerArgs}  # fmt: skip
     for part in location:
         model = nested.get(_alias(part), model)
     return model

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import yaml
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from .config import PlatformArgs
@@ -41,9 +42,11 @@ def _pulumi_type(annotation: Any) -> dict[str, Any] | None:
 
 def _default(field: FieldInfo) -> Any:
     value = field.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True)
     if isinstance(value, list):
         return [
-            item.model_dump(by_alias=True) if hasattr(item, "model_dump") else item
+            item.model_dump(by_alias=True) if isinstance(item, BaseModel) else item
             for item in value
         ]
     return value
@@ -76,7 +79,7 @@ def config_declarations() -> dict[str, dict[str, Any]]:
 def _type_label(field: FieldInfo) -> str:
     declared = _pulumi_type(field.annotation)
     if declared is None:
-        return "list of objects"
+        return "list of objects" if get_origin(field.annotation) is list else "object"
     if declared["type"] == "array":
         return f"array of {declared['items']['type']}"
     args = get_args(field.annotation)

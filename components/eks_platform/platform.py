@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from .cidr import plan_subnets
 from .compute import Compute, ComputeArgs
@@ -11,6 +12,7 @@ from .control_plane import ControlPlane, ControlPlaneArgs
 from .iam import AwsContext
 from .kms import PlatformKey
 from .network import Network, NetworkArgs, NetworkRefs
+from .workload import ControllerArgs, LoadBalancerController, SampleApp, SampleAppArgs
 from .zones import offered_zones, with_resolved_zones
 
 
@@ -45,7 +47,7 @@ class EksPlatform(pulumi.ComponentResource):
 
     KMS key, IAM roles and the network are created side by side; the cluster waits only for
     what it consumes (subnets, key, log group, its role); node groups for the cluster and the
-    VPC CNI. The sample workload follows in a later component.
+    VPC CNI; the load balancer controller and the sample app for the nodes and CoreDNS.
     """
 
     cluster_name: pulumi.Output[str]
@@ -58,6 +60,8 @@ class EksPlatform(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
     node_role_arn: pulumi.Output[str]
+    app_url: pulumi.Output[str] | None
+    """http://<load balancer hostname> of the sample app; None when the workload is off."""
 
     def __init__(
         self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
@@ -115,6 +119,15 @@ class EksPlatform(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.app_url = self._kubernetes_side(
+            name,
+            args=args,
+            control_plane=control_plane,
+            compute=compute,
+            network=network,
+            tags=tags,
+        )
+
         self.cluster_name = control_plane.cluster_name
         self.availability_zones = list(args.availability_zones)
         self.vpc_id = network.vpc_id
@@ -134,8 +147,59 @@ class EksPlatform(pulumi.ComponentResource):
                 "vpcId": self.vpc_id,
                 "publicSubnetIds": self.public_subnet_ids,
                 "privateSubnetIds": self.private_subnet_ids,
+                "appUrl": self.app_url,
             }
         )
+
+    def _kubernetes_side(
+        self,
+        name: str,
+        *,
+        args: PlatformArgs,
+        control_plane: ControlPlane,
+        compute: Compute,
+        network: NetworkRefs,
+        tags: dict[str, str],
+    ) -> pulumi.Output[str] | None:
+        """The load balancer controller and the sample app; returns the app's URL if any."""
+        controller_enabled = args.load_balancer_controller.enabled
+        if not (controller_enabled or args.workload.enabled):
+            return None
+        # From the cluster's kubeconfig output, never a local file: deploys the same anywhere.
+        provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=pulumi.Output.secret(control_plane.kubeconfig_json),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        controller = None
+        if controller_enabled:
+            controller = LoadBalancerController(
+                f"{name}-lb-controller",
+                ControllerArgs(
+                    cluster_name=control_plane.cluster_name,
+                    region=args.region,
+                    vpc_id=network.vpc_id,
+                    replicas=args.load_balancer_controller.replicas,
+                    workers_ready=compute.workers_ready,
+                    tags=tags,
+                ),
+                provider,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if not args.workload.enabled:
+            return None
+        app = SampleApp(
+            f"{name}-app",
+            SampleAppArgs(
+                workload=args.workload,
+                workers_ready=compute.workers_ready,
+                controller=controller.release if controller else None,
+                tags=tags,
+            ),
+            provider,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return app.url
 
     def _network(
         self,

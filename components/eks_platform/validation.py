@@ -60,8 +60,9 @@ def retention_days(value: int) -> int:
     return value
 
 
-def label_key_problem(key: str) -> str | None:
-    """Why ``key`` is not a valid Kubernetes label or taint key, or None."""
+def label_key_problem(key: str, *, node: bool = False) -> str | None:
+    """Why ``key`` is not a valid Kubernetes label or taint key, or None. ``node``: the label
+    is set by the kubelet, which may not use the kubernetes.io and k8s.io prefixes."""
     prefix, _, name = key.rpartition("/")
     if not name or len(name) > 63 or not LABEL_NAME_PATTERN.match(name):
         return (
@@ -69,7 +70,7 @@ def label_key_problem(key: str) -> str | None:
         )
     if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN_PATTERN.match(prefix)):
         return f"{key!r}: prefix must be a DNS subdomain"
-    if prefix.endswith(("kubernetes.io", "k8s.io")):
+    if node and prefix.endswith(("kubernetes.io", "k8s.io")):
         # Kubelets may not set labels under these prefixes (NodeRestriction admission plugin).
         return f"{key!r}: prefixes kubernetes.io and k8s.io are reserved"
     return None
@@ -82,12 +83,12 @@ def label_value_problem(key: str, value: str) -> str | None:
     return None
 
 
-def check_labels(labels: dict[str, str]) -> dict[str, str]:
-    """Every label problem at once."""
+def check_labels(labels: dict[str, str], *, node: bool = False) -> dict[str, str]:
+    """Every label problem at once (``node``: labels the kubelet sets on its node)."""
     problems = [
         found
         for key, value in labels.items()
-        for found in (label_key_problem(key), label_value_problem(key, value))
+        for found in (label_key_problem(key, node=node), label_value_problem(key, value))
         if found
     ]
     if problems:

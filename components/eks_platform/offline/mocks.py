@@ -249,7 +249,56 @@ def _vpc_endpoint(r: _Answer) -> None:
     r.state["prefixListId"] = f"pl-{_hex(r.token, r.name, length=8)}"
 
 
+def _kubernetes_object(r: _Answer) -> None:
+    """Kubernetes objects keep their inputs; a missing name is auto-named like Pulumi does."""
+    metadata = r.state.setdefault("metadata", {})
+    metadata.setdefault("name", f"{r.name}-{_hex(r.token, r.name, length=8)}")
+    namespace = metadata.get("namespace")
+    r.id = f"{namespace}/{metadata['name']}" if namespace else metadata["name"]
+
+
+def _service(r: _Answer) -> None:
+    _kubernetes_object(r)
+    spec = r.state.get("spec", {})
+    if spec.get("type") == "LoadBalancer":
+        name, namespace = r.state["metadata"]["name"], r.state["metadata"].get("namespace", "")
+        if spec.get("loadBalancerClass") == "service.k8s.aws/nlb":
+            # The controller's naming: k8s-<namespace>-<name>-<hash>, then the ELB suffix.
+            lb = f"k8s-{namespace[:8]}-{name[:8]}-{_hex(r.name, length=10)}"
+        else:
+            lb = _hex(r.name, length=32)
+        host = f"{lb}-{_hex(r.name, 'elb', length=16)}.elb.{r.region}.amazonaws.com"
+        r.state["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
+
+
+def _helm_release(r: _Answer) -> None:
+    name = r.state.get("name") or f"{r.name}-{_hex(r.token, r.name, length=8)}"
+    namespace = r.state.get("namespace") or "default"
+    r.id = f"{namespace}/{name}"
+    r.state["status"] = {
+        "name": name,
+        "namespace": namespace,
+        "chart": r.state.get("chart"),
+        "version": r.state.get("version"),
+        "status": "deployed",
+        "revision": 1,
+    }
+
+
+def _pod_identity_association(r: _Answer) -> None:
+    r.id = f"a-{_hex(r.token, r.name, length=17)}"
+    r.state.update(
+        associationId=r.id,
+        associationArn=r.arn("eks", f"podidentityassociation/{r.state.get('clusterName')}/{r.id}"),
+    )
+
+
 _ANSWERS: dict[str, Callable[[_Answer], None]] = {
+    "kubernetes:core/v1:Namespace": _kubernetes_object,
+    "kubernetes:core/v1:Service": _service,
+    "kubernetes:policy/v1:PodDisruptionBudget": _kubernetes_object,
+    "kubernetes:helm.sh/v3:Release": _helm_release,
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity_association,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,

@@ -1,0 +1,149 @@
+"""Arguments of the Kubernetes side: the load balancer controller and the sample workload."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from .validation import DNS_LABEL_PATTERN, MODEL_CONFIG, check_labels, problem
+
+DEFAULT_CHART = "oci://ghcr.io/stefanprodan/charts/podinfo"
+DEFAULT_CHART_VERSION = "6.14.1"
+
+LoadBalancerScheme = Literal["internet-facing", "internal"]
+
+OCI_CHART_PATTERN = re.compile(r"^oci://[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+$")
+CHART_NAME_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+REPOSITORY_PATTERN = re.compile(r"^https://[^\s/$.?#][^\s]*$")
+# Helm chart versions are SemVer 2.
+SEMVER_PATTERN = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
+)
+HTTP_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+
+
+class LoadBalancerControllerArgs(BaseModel):
+    """The AWS Load Balancer Controller (eks-charts chart, pinned)."""
+
+    model_config = MODEL_CONFIG
+
+    enabled: bool = True
+    """Install it; when off, the sample Service asks the legacy in-tree controller for an NLB."""
+    replicas: int = Field(default=2, ge=1, le=10)
+    """Controller replicas (two for a highly available webhook)."""
+
+
+class WorkloadArgs(BaseModel):
+    """The sample application: a Helm chart, exposed through a LoadBalancer Service."""
+
+    model_config = MODEL_CONFIG
+
+    enabled: bool = True
+    """Deploy the sample application."""
+    chart: str = DEFAULT_CHART
+    """Chart: an oci:// reference, or a chart name together with repository."""
+    repository: str = ""
+    """https:// chart repository for a chart name; empty for oci:// charts."""
+    version: str = DEFAULT_CHART_VERSION
+    """Exact chart version (SemVer)."""
+    namespace: str = "podinfo"
+    """Namespace created for the app, labelled for Pod Security Admission restricted."""
+    release_name: str = "podinfo"
+    """Helm release name."""
+    replicas: int = Field(default=2, ge=1)
+    """Pod replicas (at least 2 when production is true)."""
+    values: dict[str, Any] = Field(default_factory=dict)
+    """Extra chart values, merged over the platform's (hardening values: podinfo only)."""
+    pod_labels: dict[str, str] = Field(default_factory=dict)
+    """Labels selecting the app's pods (Service, PDB); podinfo's are derived from releaseName."""
+    container_port: int = Field(default=9898, ge=1, le=65535)
+    """Port the pods listen on (the load balancer's target port)."""
+    health_check_path: str = "/healthz"
+    """HTTP path the load balancer health-checks on the pods."""
+    scheme: LoadBalancerScheme = "internet-facing"
+    """internet-facing or internal load balancer."""
+    source_ranges: list[str] = Field(default_factory=list)
+    """Client ranges allowed through the load balancer (loadBalancerSourceRanges); empty = all."""
+
+    @field_validator("chart")
+    @classmethod
+    def _chart_reference(cls, value: str) -> str:
+        if value.startswith("oci://"):
+            if not OCI_CHART_PATTERN.match(value):
+                raise problem("must be oci://<registry>/<path>/<chart> in lowercase")
+        elif not CHART_NAME_PATTERN.match(value):
+            raise problem("must be an oci:// reference or a chart name (lowercase, digits, '-')")
+        return value
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str, info: ValidationInfo) -> str:
+        chart = info.data.get("chart")
+        if chart is None:
+            return value
+        if chart.startswith("oci://") and value:
+            raise problem("must be empty for an oci:// chart (the reference includes it)")
+        if not chart.startswith("oci://") and not REPOSITORY_PATTERN.match(value):
+            raise problem("a chart name needs an https:// repository URL")
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not SEMVER_PATTERN.match(value):
+            raise problem("must be an exact chart version such as 6.14.1 (no ranges)")
+        return value
+
+    @field_validator("namespace", "release_name")
+    @classmethod
+    def _dns_label(cls, value: str) -> str:
+        if len(value) > 53 or not DNS_LABEL_PATTERN.match(value):
+            raise problem("must be 1-53 lowercase letters, digits and '-'")
+        if value in {"default", "kube-system", "kube-public", "kube-node-lease"}:
+            raise problem("must not be a namespace Kubernetes reserves")
+        return value
+
+    @field_validator("pod_labels")
+    @classmethod
+    def _pod_labels(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        chart = info.data.get("chart")
+        if not value and chart is not None and not _is_podinfo(chart):
+            raise problem("a chart other than podinfo needs the labels that select its pods")
+        return check_labels(value)
+
+    @field_validator("health_check_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not HTTP_PATH_PATTERN.match(value):
+            raise problem("must be an absolute HTTP path such as /healthz")
+        return value
+
+    @field_validator("source_ranges")
+    @classmethod
+    def _source_ranges(cls, value: list[str]) -> list[str]:
+        malformed = []
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                malformed.append(cidr)
+        if malformed:
+            raise problem("not IP networks: {cidrs}", cidrs=", ".join(malformed))
+        return value
+
+    @property
+    def is_podinfo(self) -> bool:
+        """True for the shipped sample chart, whose values schema the platform knows."""
+        return _is_podinfo(self.chart)
+
+    @property
+    def selector(self) -> dict[str, str]:
+        """Labels of the app's pods: configured, or podinfo's (its fullname is the release name)."""
+        return dict(self.pod_labels) or {"app.kubernetes.io/name": self.release_name}
+
+
+def _is_podinfo(chart: str) -> bool:
+    return chart == DEFAULT_CHART or chart.endswith("/podinfo") or chart == "podinfo"
