@@ -501,3 +501,70 @@ def test_duplicate_fargate_profile_names():
     profile = {"name": "a", "selectors": [{"namespace": "a"}]}
     found = problems_on({"fargateProfiles": [profile, profile]})
     assert "duplicate Fargate profile names: a" in found["eks-platform:fargateProfiles"]
+
+
+# --- workload ----------------------------------------------------------------------------------
+
+
+def test_workload_defaults():
+    args = valid({})
+    assert args.workload.enabled and args.load_balancer_controller.enabled
+    assert args.workload.replicas == 2
+    assert args.workload.selector == {"app.kubernetes.io/name": "podinfo"}
+
+
+def test_workload_rules_all_at_once():
+    found = problems_on(
+        {
+            "workload": {
+                "replicas": 0,
+                "scheme": "public",
+                "sourceRanges": ["10.0.0.0/33", "banana"],
+                "chart": "oci://Registry/Podinfo",
+                "version": "^6.0",
+                "namespace": "kube-system",
+                "healthCheckPath": "healthz",
+                "containerPort": 70000,
+            },
+            "loadBalancerController": {"replicas": 0, "enable": True},
+        }
+    )
+    assert "greater than or equal to 1" in found["eks-platform:workload.replicas"]
+    assert "'internet-facing' or 'internal'" in found["eks-platform:workload.scheme"]
+    assert "not IP networks: 10.0.0.0/33, banana" in found["eks-platform:workload.sourceRanges"]
+    assert "oci://<registry>/<path>/<chart>" in found["eks-platform:workload.chart"]
+    assert "exact chart version" in found["eks-platform:workload.version"]
+    assert "reserves" in found["eks-platform:workload.namespace"]
+    assert "absolute HTTP path" in found["eks-platform:workload.healthCheckPath"]
+    assert "eks-platform:workload.containerPort" in found
+    assert "eks-platform:loadBalancerController.replicas" in found
+    assert "did you mean enabled?" in found["eks-platform:loadBalancerController.enable"]
+
+
+def test_chart_name_needs_an_https_repository_and_oci_none():
+    found = problems_on({"workload": {"chart": "nginx", "podLabels": {"app": "web"}}})
+    assert "https:// repository" in found["eks-platform:workload.repository"]
+    found = problems_on({"workload": {"repository": "https://charts.example.com"}})
+    assert "must be empty for an oci:// chart" in found["eks-platform:workload.repository"]
+
+
+def test_other_charts_need_pod_labels():
+    found = problems_on(
+        {"workload": {"chart": "nginx", "repository": "https://charts.example.com"}}
+    )
+    assert "labels that select its pods" in found["eks-platform:workload.podLabels"]
+
+
+def test_production_needs_two_replicas():
+    found = problems_on(
+        {"production": True, "endpointPublicAccess": False, "workload": {"replicas": 1}}
+    )
+    assert "at least 2" in found["eks-platform:workload"]
+    args = valid(
+        {
+            "production": True,
+            "endpointPublicAccess": False,
+            "workload": {"enabled": False, "replicas": 1},
+        }
+    )
+    assert not args.workload.enabled

@@ -460,10 +460,7 @@ def problems_from_validation_error(error: ValidationError, namespace: str) -> li
         value = detail.get("input", _MISSING)
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
-            parent = (
-                NodeGroupArgs if any(isinstance(part, int) for part in location) else PlatformArgs
-            )
-            known = _known_keys(parent)
+            known = _known_keys(_model_at(location[:-1]))
             guess = difflib.get_close_matches(str(location[-1]), known, n=1)
             message = "unknown key" + (f"; did you mean {guess[0]}?" if guess else "")
             message += f" (known keys: {', '.join(known)})"
