@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from eks_platform.offline import StackRun, run_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CHARTS = "kubernetes:helm.sh/"
+# checkov lives in a virtualenv of its own (requirements-checkov.txt; scripts/bootstrap makes it).
+CHECKOV = Path(os.environ.get("CHECKOV_BIN", PROJECT_DIR / "venv-checkov" / "bin" / "checkov"))
 
 
 def _integral(value: Any) -> Any:
@@ -52,13 +53,12 @@ def manifests(run: StackRun) -> list[dict[str, Any]]:
 
 
 def scan(objects: list[dict[str, Any]], folder: Path) -> dict[str, Any]:
+    assert CHECKOV.exists(), f"checkov not found at {CHECKOV}: run scripts/bootstrap"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "objects.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "checkov.main",
+            str(CHECKOV),
             "-d",
             str(folder),
             "--framework",
