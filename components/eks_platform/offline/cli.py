@@ -1,22 +1,33 @@
-"""``eks-platform-plan <stack>``: what a stack would create, offline (no CLI, no credentials)."""
+"""``eks-platform-plan <stack>``: an offline plan (no CLI, no credentials).
+
+    eks-platform-plan dev                              # tree, cost table, critical path
+    eks-platform-plan dev --format json > plan.json    # the JSON contract
+    eks-platform-plan dev --format mermaid             # architecture diagram
+    eks-platform-plan dev --set natMode=per_az --diff-against plan.json   # or a git ref
+
+Exit status: 0 done (with --diff-against: no changes), 1 changes found, 2 error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 import pulumi
 from rich.console import Console
 from rich.text import Text
-from rich.tree import Tree
 
 from ..config import ConfigError
-from .recorder import Registration
-from .run import StackNotFoundError, StackRun, run_stack
+from .diff import BaseUnavailableError, base_plan, diff_plans, render_diff
+from .mermaid import to_mermaid
+from .plan import build_plan, render_text
+from .run import StackNotFoundError, run_stack
+
+EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 
 
 def _parse_override(text: str) -> tuple[str, str]:
@@ -26,46 +37,16 @@ def _parse_override(text: str) -> tuple[str, str]:
     return key, value
 
 
-def resource_tree(run: StackRun) -> Tree:
-    """The registrations as a tree by parent: type and name of each."""
-    children: dict[str, list[Registration]] = defaultdict(list)
-    # Sorted, not in registration order (which varies run to run with async resolution).
-    for registration in sorted(run.registrations, key=lambda r: (r.type, r.name)):
-        children[registration.parent].append(registration)
-
-    def label(registration: Registration) -> str:
-        style = "bold" if not registration.custom else ""
-        text = f"{registration.type}  [cyan]{registration.name}[/cyan]"
-        return f"[{style}]{text}[/{style}]" if style else text
-
-    roots = children[""]
-    tree = Tree(f"stack [bold]{run.config.stack}[/bold] ({run.config.region})")
-
-    def add(node: Tree, registration: Registration) -> None:
-        branch = node.add(label(registration))
-        for child in children[registration.urn]:
-            add(branch, child)
-
-    for root in roots:
-        for child in children[root.urn]:
-            add(tree, child)
-    return tree
-
-
-def summary(run: StackRun) -> str:
-    resources = [r for r in run.registrations if r.type != "pulumi:pulumi:Stack"]
-    custom = sum(1 for r in resources if r.custom)
-    components = len(resources) - custom
-    return f"{len(resources)} resources ({custom} cloud resources, {components} components)"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="eks-platform-plan",
-        description="Run a stack's program under Pulumi mocks and show what it would create.",
+        description="Plan a stack offline: resources, cost, critical path, diagram, diff.",
     )
     parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml")
-    parser.add_argument("--project-dir", default=".", type=Path, help="folder with Pulumi.yaml")
+    parser.add_argument(
+        "--project-dir", default=Path("."), type=Path, help="folder with Pulumi.yaml"
+    )
+    parser.add_argument("--format", choices=("text", "json", "mermaid"), default="text")
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -73,19 +54,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         type=_parse_override,
         metavar="KEY=VALUE",
-        help="override a config value (project keys without namespace, e.g. natMode=per_az)",
+        help="override a config value (project keys without namespace; JSON for lists and maps)",
     )
-    options = parser.parse_args(argv)
-    console = Console()
-    error_console = Console(stderr=True, soft_wrap=True)
+    parser.add_argument(
+        "--diff-against",
+        metavar="PLAN_JSON_OR_GIT_REF",
+        help="compare with a saved plan JSON, or with the stack planned at a git ref",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    # Wide enough for CI logs when not on a terminal; machine formats never wrap.
+    width = None if sys.stdout.isatty() else 160
+    console = Console(soft_wrap=options.format != "text", width=width)
+    errors = Console(stderr=True, soft_wrap=True)
+    overrides = {key: _decode(value) for key, value in options.overrides}
     try:
-        run = run_stack(options.project_dir, options.stack, dict(options.overrides))
-    except (ConfigError, pulumi.RunError, StackNotFoundError) as error:
-        error_console.print(Text.assemble(("error: ", "bold red"), str(error)))
-        return 2
-    console.print(resource_tree(run))
-    console.print(summary(run))
-    return 0
+        plan = build_plan(run_stack(options.project_dir, options.stack, overrides))
+        if options.diff_against:
+            raw = [f"{key}={value}" for key, value in options.overrides]
+            base = base_plan(options.diff_against, options.project_dir, options.stack, raw)
+            diff = diff_plans(base, plan.to_json())
+            if options.format == "json":
+                console.out(json.dumps(diff.to_json(), indent=2))
+            else:
+                render_diff(diff, console)
+            return EXIT_CHANGED if diff.has_changes else EXIT_OK
+    except (ConfigError, pulumi.RunError, StackNotFoundError, BaseUnavailableError) as error:
+        errors.print(Text.assemble(("error: ", "bold red"), str(error)))
+        return EXIT_ERROR
+    if options.format == "json":
+        console.out(json.dumps(plan.to_json(), indent=2, default=str))
+    elif options.format == "mermaid":
+        console.out(to_mermaid(plan), end="")
+    else:
+        render_text(plan, console)
+    return EXIT_OK
+
+
+def _decode(value: str) -> object:
+    """``--set`` values: JSON where they parse as a list or a map, else the string itself."""
+    if value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
 
 
 def entry() -> None:

@@ -1,0 +1,270 @@
+"""Monthly cost of a planned stack, from its recorded registrations and a price table.
+
+Everything priced is read off the registrations (what the program would create), not off the
+platform's config, so the estimate follows the code. Unknown instance types or regions give an
+unpriced line and a warning, never a silent zero.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ..versions import SUPPORT_WINDOWS
+from .recorder import Registration
+
+LB = "service.beta.kubernetes.io/aws-load-balancer"
+# Fargate rounds a pod up to its smallest configuration: 0.25 vCPU with 0.5 GB.
+FARGATE_MIN_VCPU = 0.25
+FARGATE_MIN_GB = 0.5
+
+
+@cache
+def price_table() -> dict[str, Any]:
+    text = resources.files("eks_platform").joinpath("offline", "data", "prices.json").read_text()
+    return json.loads(text)
+
+
+def assumption(name: str) -> Any:
+    return price_table()["assumptions"][name]["value"]
+
+
+@dataclass
+class CostItem:
+    """One line of the estimate."""
+
+    item: str
+    """Price-table item (e.g. nat_gateway, ec2:t4g.medium)."""
+    resource: str
+    """Logical name of the resource it comes from."""
+    quantity: float
+    unit: str
+    unit_usd: float | None
+    """None when unpriced."""
+    monthly_usd: float | None
+    """None when unpriced."""
+    note: str = ""
+
+    @property
+    def priced(self) -> bool:
+        return self.monthly_usd is not None
+
+
+@dataclass
+class CostEstimate:
+    region: str
+    items: list[CostItem] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def monthly_usd(self) -> float:
+        """Sum of the priced lines (the unpriced ones are listed in ``warnings``)."""
+        return round(sum(item.monthly_usd or 0.0 for item in self.items), 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "monthly_usd": self.monthly_usd,
+            "items": [{**asdict(item), "priced": item.priced} for item in self.items],
+            "assumptions": self.assumptions,
+            "warnings": self.warnings,
+        }
+
+
+class _Pricer:
+    """Adds lines to an estimate, looking prices up for one region."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.prices = price_table()["regions"].get(region)
+        self.hours = assumption("hours_per_month")
+        self.estimate = CostEstimate(region)
+        if self.prices is None:
+            known = ", ".join(price_table()["regions"])
+            self.estimate.warnings.append(
+                f"no prices for region {region!r} (priced: {known}); every line is unpriced"
+            )
+
+    def unit_price(self, item: str) -> tuple[float | None, str]:
+        if self.prices is None:
+            return None, ""
+        if item.startswith("ec2:"):
+            entry = self.prices["ec2"].get(item.removeprefix("ec2:"))
+        else:
+            entry = self.prices.get(item)
+        if entry is None:
+            return None, ""
+        note = "" if entry["confidence"] == "published" else entry["confidence"]
+        return entry["usd"], note
+
+    def add(
+        self,
+        item: str,
+        resource: str,
+        quantity: float,
+        unit: str,
+        *,
+        per_month_factor: float = 1.0,
+        note: str = "",
+    ) -> None:
+        """``quantity`` of ``unit`` per month at the item's price x ``per_month_factor``."""
+        usd, confidence = self.unit_price(item)
+        notes = [text for text in (note, confidence) if text]
+        if usd is None:
+            if self.prices is not None:
+                self.estimate.warnings.append(f"{resource}: no price for {item} in {self.region}")
+            notes.append("UNPRICED")
+            line = CostItem(item, resource, quantity, unit, None, None, "; ".join(notes))
+        else:
+            monthly = round(quantity * usd * per_month_factor, 2)
+            line = CostItem(item, resource, quantity, unit, usd, monthly, "; ".join(notes))
+        self.estimate.items.append(line)
+
+
+def _control_plane(pricer: _Pricer, cluster: Registration, today: datetime.date) -> None:
+    version = cluster.inputs.get("version")
+    window = SUPPORT_WINDOWS.get(str(version))
+    extended = window is not None and today > window.end_of_standard
+    item = "eks_control_plane_extended" if extended else "eks_control_plane_standard"
+    note = f"Kubernetes {version}, " + ("extended support" if extended else "standard support")
+    pricer.add(item, cluster.name, pricer.hours, "hours", note=note)
+
+
+def _node_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
+    templates = {
+        r.resource_id: r for r in registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
+    }
+    spot_share = 1 - assumption("spot_discount")
+    for group in (r for r in registrations if r.type == "aws:eks/nodeGroup:NodeGroup"):
+        inputs = group.inputs
+        desired = int(inputs.get("scalingConfig", {}).get("desiredSize", 0))
+        instance_type = (inputs.get("instanceTypes") or ["unknown"])[0]
+        spot = inputs.get("capacityType") == "SPOT"
+        pricer.add(
+            f"ec2:{instance_type}",
+            group.name,
+            desired * pricer.hours,
+            "instance-hours",
+            per_month_factor=spot_share if spot else 1.0,
+            note=f"{desired} x {instance_type}" + (", Spot" if spot else ", on-demand"),
+        )
+        template = templates.get(inputs.get("launchTemplate", {}).get("id"))
+        for mapping in template.inputs.get("blockDeviceMappings", []) if template else []:
+            size = mapping.get("ebs", {}).get("volumeSize", 0)
+            pricer.add(
+                "ebs_gp3", group.name, desired * size, "GB-months", note=f"{desired} x {size} GiB"
+            )
+
+
+def _load_balancers(pricer: _Pricer, registrations: list[Registration], public_zones: int) -> None:
+    for service in (r for r in registrations if r.type == "kubernetes:core/v1:Service"):
+        if service.inputs.get("spec", {}).get("type") != "LoadBalancer":
+            continue
+        annotations = service.inputs.get("metadata", {}).get("annotations", {})
+        pricer.add("nlb", service.name, pricer.hours, "hours", note="Network Load Balancer")
+        pricer.add("nlb_lcu", service.name, assumption("nlb_lcu") * pricer.hours, "LCU-hours")
+        internal = (
+            annotations.get(f"{LB}-scheme") == "internal"
+            or annotations.get(f"{LB}-internal") == "true"
+        )
+        if not internal:
+            pricer.add(
+                "public_ipv4",
+                service.name,
+                public_zones * pricer.hours,
+                "address-hours",
+                note=f"{public_zones} zones",
+            )
+
+
+def _fargate_pods(pricer: _Pricer, registrations: list[Registration]) -> None:
+    """Helm-released pods whose namespace a Fargate profile selects run (and bill) on Fargate."""
+    namespaces = {
+        selector.get("namespace")
+        for profile in registrations
+        if profile.type == "aws:eks/fargateProfile:FargateProfile"
+        for selector in profile.inputs.get("selectors", [])
+    }
+    for release in (r for r in registrations if r.type == "kubernetes:helm.sh/v3:Release"):
+        if release.inputs.get("namespace") not in namespaces:
+            continue
+        values = release.inputs.get("values", {})
+        replicas = int(values.get("replicaCount", 1))
+        requests = values.get("resources", {}).get("requests", {})
+        vcpu = max(FARGATE_MIN_VCPU, _cpu(requests.get("cpu", "0")))
+        memory_gb = max(FARGATE_MIN_GB, _memory_gb(requests.get("memory", "0")))
+        note = f"{replicas} pods x {vcpu} vCPU / {memory_gb} GB (requests, Fargate minimums)"
+        pricer.add(
+            "fargate_vcpu", release.name, replicas * vcpu * pricer.hours, "vCPU-hours", note=note
+        )
+        pricer.add("fargate_memory", release.name, replicas * memory_gb * pricer.hours, "GB-hours")
+
+
+def _cpu(quantity: str) -> float:
+    text = str(quantity)
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text or 0)
+
+
+def _memory_gb(quantity: str) -> float:
+    text = str(quantity)
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9}
+    for suffix, factor in units.items():
+        if text.endswith(suffix):
+            return math.ceil(float(text[: -len(suffix)]) * factor / 2**30 * 4) / 4
+    return float(text or 0) / 2**30
+
+
+def estimate_cost(
+    registrations: list[Registration], region: str, today: datetime.date | None = None
+) -> CostEstimate:
+    """The monthly estimate for a recorded run in ``region``."""
+    today = today or datetime.date.today()
+    pricer = _Pricer(region)
+    by_type: dict[str, list[Registration]] = {}
+    for registration in registrations:
+        by_type.setdefault(registration.type, []).append(registration)
+
+    for cluster in by_type.get("eks:index:Cluster", []):
+        _control_plane(pricer, cluster, today)
+    for nat in by_type.get("aws:ec2/natGateway:NatGateway", []):
+        pricer.add("nat_gateway", nat.name, pricer.hours, "hours")
+        gb = assumption("nat_data_gb_per_gateway")
+        pricer.add("nat_gateway_data", nat.name, gb, "GB", note="assumed traffic")
+    for eip in by_type.get("aws:ec2/eip:Eip", []):
+        pricer.add("public_ipv4", eip.name, pricer.hours, "address-hours")
+    _node_groups(pricer, registrations)
+    public_subnets = [
+        s
+        for s in by_type.get("aws:ec2/subnet:Subnet", [])
+        if "kubernetes.io/role/elb" in s.inputs.get("tags", {})
+    ]
+    _load_balancers(pricer, registrations, len(public_subnets) or 2)
+    _fargate_pods(pricer, registrations)
+    for key in by_type.get("aws:kms/key:Key", []):
+        pricer.add("kms_key", key.name, 1, "keys")
+    for group in by_type.get("aws:cloudwatch/logGroup:LogGroup", []):
+        control_plane = str(group.inputs.get("name", "")).startswith("/aws/eks/")
+        gb = assumption("control_plane_log_gb" if control_plane else "flow_log_gb")
+        pricer.add("cloudwatch_logs_ingest", group.name, gb, "GB", note="assumed volume")
+    for endpoint in by_type.get("aws:ec2/vpcEndpoint:VpcEndpoint", []):
+        if endpoint.inputs.get("vpcEndpointType") == "Interface":
+            zones = len(endpoint.inputs.get("subnetIds", [])) or 1
+            pricer.add("interface_endpoint", endpoint.name, zones * pricer.hours, "AZ-hours")
+        else:
+            pricer.add("gateway_endpoint", endpoint.name, 1, "months", note="free")
+
+    estimate = pricer.estimate
+    estimate.assumptions = [
+        f"{name.replace('_', ' ')}: {entry['value']} ({entry['why']})"
+        for name, entry in price_table()["assumptions"].items()
+    ] + [
+        "Linux on-demand prices; node counts at desiredSize; EBS from launch templates",
+        "not included: data transfer out, cross-AZ traffic, ECR storage, the rest of the account",
+    ]
+    return estimate

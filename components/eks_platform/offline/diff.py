@@ -1,0 +1,168 @@
+"""Comparing two plans (JSON contract): resources added, removed and changed, and the cost delta.
+
+The base plan comes from a plan.json file or from a git ref, planned with that ref's own code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+class BaseUnavailableError(RuntimeError):
+    """The plan to compare against could not be read or produced."""
+
+
+@dataclass
+class PlanDiff:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    """URN -> changed input keys (dotted paths)."""
+    base_monthly_usd: float = 0.0
+    monthly_usd: float = 0.0
+
+    @property
+    def cost_delta_usd(self) -> float:
+        return round(self.monthly_usd - self.base_monthly_usd, 2)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.removed or self.changed) or self.cost_delta_usd != 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "removed": self.removed,
+            "changed": [{"urn": urn, "keys": keys} for urn, keys in self.changed.items()],
+            "base_monthly_usd": self.base_monthly_usd,
+            "monthly_usd": self.monthly_usd,
+            "cost_delta_usd": self.cost_delta_usd,
+            "has_changes": self.has_changes,
+        }
+
+
+def changed_keys(old: Any, new: Any, prefix: str = "", depth: int = 4) -> list[str]:
+    """Dotted paths where ``old`` and ``new`` differ (lists compared whole)."""
+    if old == new:
+        return []
+    if depth and isinstance(old, dict) and isinstance(new, dict):
+        keys: list[str] = []
+        for key in sorted(set(old) | set(new)):
+            keys += changed_keys(old.get(key), new.get(key), f"{prefix}{key}.", depth - 1)
+        return keys
+    return [prefix.rstrip(".") or "(value)"]
+
+
+def diff_plans(base: dict[str, Any], current: dict[str, Any]) -> PlanDiff:
+    old = {r["urn"]: r for r in base.get("resources", [])}
+    new = {r["urn"]: r for r in current.get("resources", [])}
+    result = PlanDiff(
+        added=sorted(set(new) - set(old)),
+        removed=sorted(set(old) - set(new)),
+        base_monthly_usd=base.get("cost", {}).get("monthly_usd", 0.0),
+        monthly_usd=current.get("cost", {}).get("monthly_usd", 0.0),
+    )
+    for urn in sorted(set(old) & set(new)):
+        keys = changed_keys(old[urn].get("inputs", {}), new[urn].get("inputs", {}))
+        if old[urn].get("dependencies") != new[urn].get("dependencies"):
+            keys.append("(dependencies)")
+        if keys:
+            result.changed[urn] = keys
+    return result
+
+
+def base_plan(against: str, project_dir: Path, stack: str, overrides: list[str]) -> dict[str, Any]:
+    """The plan JSON to compare against: a file, or ``stack`` planned at git ref ``against``."""
+    path = Path(against)
+    if path.is_file():
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise BaseUnavailableError(f"{against} is not a plan JSON file: {error}") from None
+    return _plan_at_ref(against, project_dir, stack, overrides)
+
+
+def _plan_at_ref(ref: str, project_dir: Path, stack: str, overrides: list[str]) -> dict[str, Any]:
+    top = _git(project_dir, "rev-parse", "--show-toplevel").decode().strip()
+    prefix = _git(project_dir, "rev-parse", "--show-prefix").decode().strip()
+    archive = _git(Path(top), "archive", "--format=tar", ref)
+    with tempfile.TemporaryDirectory(prefix="plan-base-") as folder:
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        base_dir = Path(folder) / prefix
+        # The base is planned with its own code: its components/ first on the import path.
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(base_dir / "components"), os.environ.get("PYTHONPATH", "")]
+            ),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "eks_platform.offline",
+            stack,
+            "--project-dir",
+            str(base_dir),
+            "--format",
+            "json",
+        ]
+        for override in overrides:
+            command += ["--set", override]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if result.returncode != 0:
+            raise BaseUnavailableError(
+                f"planning {stack} at {ref} failed (exit {result.returncode}): "
+                + (result.stderr.strip().splitlines() or ["no output"])[-1]
+            )
+        try:
+            return json.loads(result.stdout)
+        except json.JSONDecodeError:
+            raise BaseUnavailableError(
+                f"{ref} produced no plan JSON (older than the plan command?)"
+            ) from None
+
+
+def _git(directory: Path, *args: str) -> bytes:
+    result = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, check=False)
+    if result.returncode != 0:
+        raise BaseUnavailableError(f"git {' '.join(args)}: {result.stderr.decode().strip()}")
+    return result.stdout
+
+
+def render_diff(diff: PlanDiff, console: Console) -> None:
+    if not diff.has_changes:
+        console.print("no changes")
+        return
+    table = Table(title="Plan diff", title_justify="left")
+    table.add_column("change")
+    table.add_column("resource")
+    table.add_column("inputs changed")
+    for urn in diff.added:
+        table.add_row(
+            "[green]+ add[/green]", urn.split("::")[-1], urn.split("::")[-2].split("$")[-1]
+        )
+    for urn in diff.removed:
+        table.add_row(
+            "[red]- remove[/red]", urn.split("::")[-1], urn.split("::")[-2].split("$")[-1]
+        )
+    for urn, keys in diff.changed.items():
+        table.add_row("[yellow]~ change[/yellow]", urn.split("::")[-1], ", ".join(keys))
+    console.print(table)
+    sign = "+" if diff.cost_delta_usd >= 0 else ""
+    console.print(
+        f"monthly cost: {diff.base_monthly_usd:,.2f} -> {diff.monthly_usd:,.2f} USD "
+        f"({sign}{diff.cost_delta_usd:,.2f})"
+    )
