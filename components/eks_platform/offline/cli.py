@@ -74,8 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         plan = build_plan(run_stack(options.project_dir, options.stack, overrides))
         if options.diff_against:
-            raw = [f"{key}={value}" for key, value in options.overrides]
-            base = base_plan(options.diff_against, options.project_dir, options.stack, raw)
+            # --set is a what-if on this side only; the base is the stack as it was.
+            base = base_plan(options.diff_against, options.project_dir, options.stack)
             diff = diff_plans(base, plan.to_json())
             if options.format == "json":
                 console.out(json.dumps(diff.to_json(), indent=2))

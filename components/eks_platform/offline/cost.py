@@ -227,6 +227,7 @@ def estimate_cost(
     today = today or datetime.date.today()
     pricer = _Pricer(region)
     by_type: dict[str, list[Registration]] = {}
+    registrations = sorted(registrations, key=lambda r: r.urn)  # stable line order
     for registration in registrations:
         by_type.setdefault(registration.type, []).append(registration)
 

@@ -83,7 +83,7 @@ def diff_plans(base: dict[str, Any], current: dict[str, Any]) -> PlanDiff:
     return result
 
 
-def base_plan(against: str, project_dir: Path, stack: str, overrides: list[str]) -> dict[str, Any]:
+def base_plan(against: str, project_dir: Path, stack: str) -> dict[str, Any]:
     """The plan JSON to compare against: a file, or ``stack`` planned at git ref ``against``."""
     path = Path(against)
     if path.is_file():
@@ -91,10 +91,10 @@ def base_plan(against: str, project_dir: Path, stack: str, overrides: list[str])
             return json.loads(path.read_text())
         except json.JSONDecodeError as error:
             raise BaseUnavailableError(f"{against} is not a plan JSON file: {error}") from None
-    return _plan_at_ref(against, project_dir, stack, overrides)
+    return _plan_at_ref(against, project_dir, stack)
 
 
-def _plan_at_ref(ref: str, project_dir: Path, stack: str, overrides: list[str]) -> dict[str, Any]:
+def _plan_at_ref(ref: str, project_dir: Path, stack: str) -> dict[str, Any]:
     top = _git(project_dir, "rev-parse", "--show-toplevel").decode().strip()
     prefix = _git(project_dir, "rev-parse", "--show-prefix").decode().strip()
     archive = _git(Path(top), "archive", "--format=tar", ref)
@@ -119,8 +119,6 @@ def _plan_at_ref(ref: str, project_dir: Path, stack: str, overrides: list[str]) 
             "--format",
             "json",
         ]
-        for override in overrides:
-            command += ["--set", override]
         result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
         if result.returncode != 0:
             raise BaseUnavailableError(

@@ -124,10 +124,11 @@ def critical_path(graph: nx.DiGraph) -> CriticalPath:
     finish: dict[str, float] = {}
     previous: dict[str, str | None] = {}
     for node in nx.topological_sort(graph):
-        best = max(graph.predecessors(node), key=lambda p: finish[p], default=None)
+        # Ties broken by URN so that the reported path does not depend on registration order.
+        best = max(graph.predecessors(node), key=lambda p: (finish[p], p), default=None)
         finish[node] = graph.nodes[node]["seconds"] + (finish[best] if best else 0.0)
         previous[node] = best
-    end = max(finish, key=lambda node: finish[node], default=None)
+    end = max(finish, key=lambda node: (finish[node], node), default=None)
     path: list[str] = []
     while end is not None:
         path.append(end)

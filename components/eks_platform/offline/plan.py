@@ -57,14 +57,23 @@ class Plan:
                     "parent": r.parent,
                     "provider": r.provider,
                     "dependencies": sorted(self.graph.predecessors(r.urn)),
-                    "inputs": r.redacted_inputs,
+                    "inputs": _sorted_keys(r.redacted_inputs),
                 }
                 for r in self.resources()
             ],
-            "outputs": self.outputs,
+            "outputs": _sorted_keys(self.outputs),
             "cost": self.cost.to_json(),
             "critical_path": self.critical_path.to_json(),
         }
+
+
+def _sorted_keys(value: Any) -> Any:
+    """Maps with sorted keys, recursively: inputs arrive in whatever order they resolved."""
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 def build_plan(run: StackRun, today: datetime.date | None = None) -> Plan:
