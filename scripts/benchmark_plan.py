@@ -50,7 +50,7 @@ def wall_time(args: list[str], repeat: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Wall time of the offline plan, whole process.")
     parser.add_argument("--repeat", type=int, default=3)
     repeat = parser.parse_args().repeat
     cases = {
