@@ -109,6 +109,8 @@ class PlatformArgs(BaseModel):
     """Retention of the control-plane log group, in days (a CloudWatch Logs retention value)."""
     deletion_protection: bool = False
     """EKS deletion protection: the cluster cannot be deleted until it is turned off."""
+    protect: bool = False
+    """Pulumi protect on the cluster, KMS key, VPC and log groups: no accidental destroy."""
     admin_principal_arns: list[str] = Field(default_factory=list)
     """IAM role or user ARNs granted cluster admin (AmazonEKSClusterAdminPolicy)."""
     read_only_principal_arns: list[str] = Field(default_factory=list)

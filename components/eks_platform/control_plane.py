@@ -43,6 +43,8 @@ class ControlPlaneArgs:
     """Retention of the control-plane log group."""
     deletion_protection: bool
     """EKS deletion protection."""
+    protect: bool = False
+    """Pulumi protect on the cluster and its log group."""
     admin_principal_arns: Sequence[str] = ()
     """IAM principals mapped to AmazonEKSClusterAdminPolicy."""
     read_only_principal_arns: Sequence[str] = ()
@@ -143,7 +145,7 @@ class ControlPlane(pulumi.ComponentResource):
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
             tags={**tags, "Name": f"{name}-logs"},
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
 
         cluster = eks.Cluster(
@@ -173,6 +175,7 @@ class ControlPlane(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(
                 parent=self,
+                protect=args.protect,
                 # No data edge: EKS finds the log group and the role's policies by name.
                 depends_on=[log_group, kms_policy, *cluster_role.attachments],
             ),

@@ -56,6 +56,7 @@ class PlatformKey(pulumi.ComponentResource):
         alias: str,
         context: AwsContext,
         tags: dict[str, str],
+        protect: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("eks-platform:index:PlatformKey", name, None, opts)
@@ -68,7 +69,7 @@ class PlatformKey(pulumi.ComponentResource):
                 lambda values: key_policy(values[0], values[1], context.region)
             ),
             tags={**tags, "Name": f"{name}-key"},
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         aws.kms.Alias(
             f"{name}-alias",

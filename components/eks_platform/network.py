@@ -39,6 +39,8 @@ class NetworkArgs:
     """Tags on every taggable resource."""
     log_kms_key_arn: pulumi.Input[str] | None = None
     """KMS key for the flow log group (CKV_AWS_158); None leaves CloudWatch's default encryption."""
+    protect: bool = False
+    """Pulumi protect on the VPC and the flow log group."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class Network(pulumi.ComponentResource):
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags=self._tags(f"{name}-vpc"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         # Adopting the default security group removes all of its rules (CKV2_AWS_12): nothing
         # can fall back to the allow-all-within-VPC default by accident.
@@ -233,7 +235,7 @@ class Network(pulumi.ComponentResource):
             retention_in_days=self._args.flow_logs_retention_days,
             kms_key_id=self._args.log_kms_key_arn,
             tags=self._tags(name),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=self._args.protect),
         )
         role = aws.iam.Role(
             f"{name}-role",

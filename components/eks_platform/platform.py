@@ -21,9 +21,15 @@ def default_cluster_name() -> str:
     return f"{pulumi.get_project()}-{pulumi.get_stack()}"
 
 
-def common_tags() -> dict[str, str]:
-    """Tags on everything taggable: which project and stack own it, and that Pulumi manages it."""
-    return {"project": pulumi.get_project(), "stack": pulumi.get_stack(), "managed-by": "pulumi"}
+def common_tags(production: bool = False) -> dict[str, str]:
+    """Tags on everything taggable: which project and stack own it, that Pulumi manages it, and
+    whether it is production (the policy pack's production-only rules read this tag)."""
+    return {
+        "project": pulumi.get_project(),
+        "stack": pulumi.get_stack(),
+        "managed-by": "pulumi",
+        "environment": "production" if production else "non-production",
+    }
 
 
 def platform_warnings(args: PlatformArgs) -> list[str]:
@@ -78,11 +84,18 @@ class EksPlatform(pulumi.ComponentResource):
         for warning in platform_warnings(args):
             pulumi.log.warn(warning, resource=self)
         cluster_name = args.cluster_name or default_cluster_name()
-        tags = common_tags()
+        tags = common_tags(args.production)
         context = AwsContext.lookup(args.region)
         child = pulumi.ResourceOptions(parent=self)
 
-        key = PlatformKey(f"{name}-kms", alias=cluster_name, context=context, tags=tags, opts=child)
+        key = PlatformKey(
+            f"{name}-kms",
+            alias=cluster_name,
+            context=context,
+            tags=tags,
+            protect=args.protect,
+            opts=child,
+        )
         network = self._network(name, args, cluster_name, key.arn, tags)
         control_plane = ControlPlane(
             f"{name}-control-plane",
@@ -98,6 +111,7 @@ class EksPlatform(pulumi.ComponentResource):
                 log_types=args.cluster_log_types,
                 log_retention_days=args.cluster_log_retention_days,
                 deletion_protection=args.deletion_protection,
+                protect=args.protect,
                 admin_principal_arns=args.admin_principal_arns,
                 read_only_principal_arns=args.read_only_principal_arns,
                 tags=tags,
@@ -232,6 +246,7 @@ class EksPlatform(pulumi.ComponentResource):
                 cluster_name=cluster_name,
                 tags=tags,
                 log_kms_key_arn=kms_key_arn,
+                protect=args.protect,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -1,0 +1,464 @@
+"""CrossGuard policies for the EKS platform (importable; the pack is built in __main__.py).
+
+Each rule names the check it mirrors (checkov IDs, CIS Amazon EKS Benchmark items, EKS best
+practices; FACTS.md §4). Rules read both what ``pulumi preview`` shows of the component
+(``eks:index:Cluster`` inputs) and the AWS resources behind it (``aws:eks/cluster:Cluster``),
+so they bite offline, where only the component is visible, and in real previews.
+Mandatory rules guard security; advisory rules are cost and reliability hints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+MANDATORY = EnforcementLevel.MANDATORY
+ADVISORY = EnforcementLevel.ADVISORY
+
+COMPONENT = "eks:index:Cluster"
+EKS = "aws:eks/cluster:Cluster"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+# Kubernetes versions in EKS standard support on 2026-11-22 (components/eks_platform/versions.py).
+DEFAULT_ALLOWED_VERSIONS = ["1.34", "1.35", "1.36"]
+NAMESPACED_KINDS = ("Service", "PodDisruptionBudget", "Deployment", "ConfigMap", "Secret")
+
+Props = Mapping[str, Any]
+Check = Callable[[Props, Mapping[str, Any]], Iterable[str]]
+
+
+def _config_defaults(schema: PolicyConfigSchema | None) -> dict[str, Any]:
+    if schema is None:
+        return {}
+    return {key: spec["default"] for key, spec in schema.properties.items() if "default" in spec}
+
+
+def rule(
+    name: str,
+    mirrors: str,
+    description: str,
+    level: EnforcementLevel,
+    checks: dict[str, Check],
+    config: dict[str, dict[str, Any]] | None = None,
+) -> ResourceValidationPolicy:
+    """A resource policy: per resource type, a check yielding one message per problem."""
+    schema = PolicyConfigSchema(properties=config) if config else None
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        check = checks.get(args.resource_type)
+        if check is None:
+            return
+        settings = {**_config_defaults(schema), **(args.get_config() or {})}
+        for problem in check(args.props, settings):
+            report(f"{problem} [{mirrors}]", args.urn)
+
+    return ResourceValidationPolicy(
+        name=name,
+        description=f"{description} [{mirrors}]",
+        validate=validate,
+        enforcement_level=level,
+        config_schema=schema,
+    )
+
+
+def stack_rule(
+    name: str,
+    mirrors: str,
+    description: str,
+    level: EnforcementLevel,
+    check: Callable[[list[PolicyResource]], Iterable[tuple[str, str]]],
+) -> StackValidationPolicy:
+    """A stack policy: the check yields (message, urn) pairs over all resources."""
+
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        for problem, urn in check(list(args.resources)):
+            report(f"{problem} [{mirrors}]", urn)
+
+    return StackValidationPolicy(
+        name=name,
+        description=f"{description} [{mirrors}]",
+        validate=validate,
+        enforcement_level=level,
+    )
+
+
+def _when(condition: bool, message: str) -> list[str]:
+    return [message] if condition else []
+
+
+def _policy_document(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    statements = _policy_document(document).get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --- the cluster --------------------------------------------------------------------------------
+
+
+def _endpoint(props: Props, resource_type: str) -> tuple[bool, list[str], bool]:
+    """(public access, public CIDRs, private access), with each API's defaults."""
+    if resource_type == EKS:
+        vpc = props.get("vpcConfig", {}) or {}
+        return (
+            vpc.get("endpointPublicAccess", True),
+            vpc.get("publicAccessCidrs") or ["0.0.0.0/0"],
+            vpc.get("endpointPrivateAccess", False),
+        )
+    return (
+        props.get("endpointPublicAccess", True),
+        props.get("publicAccessCidrs") or ["0.0.0.0/0"],
+        props.get("endpointPrivateAccess", False),
+    )
+
+
+def _open_endpoint(resource_type: str, production_only: bool) -> Check:
+    def check(props: Props, _: Mapping[str, Any]) -> list[str]:
+        public, cidrs, _private = _endpoint(props, resource_type)
+        tags = props.get("tags") or props.get("clusterTags") or {}
+        in_scope = tags.get("environment") == "production" or not production_only
+        return _when(
+            in_scope and public and "0.0.0.0/0" in cidrs,
+            "the public API endpoint is open to 0.0.0.0/0",
+        )
+
+    return check
+
+
+def _private_endpoint(resource_type: str) -> Check:
+    return lambda props, _: _when(
+        not _endpoint(props, resource_type)[2], "the private API endpoint is off"
+    )
+
+
+def _log_types(key_path: tuple[str, ...]) -> Check:
+    def check(props: Props, _: Mapping[str, Any]) -> list[str]:
+        value: Any = props
+        for key in key_path:
+            value = (value or {}).get(key)
+        missing = [t for t in LOG_TYPES if t not in (value or [])]
+        return _when(bool(missing), f"control-plane log types missing: {', '.join(missing)}")
+
+    return check
+
+
+def _secrets_encrypted_component(props: Props, _: Mapping[str, Any]) -> list[str]:
+    return _when(
+        not props.get("encryptionConfigKeyArn"), "Kubernetes secrets are not KMS-encrypted"
+    )
+
+
+def _secrets_encrypted_eks(props: Props, _: Mapping[str, Any]) -> list[str]:
+    config = props.get("encryptionConfig") or {}
+    return _when(
+        "secrets" not in (config.get("resources") or []), "Kubernetes secrets are not KMS-encrypted"
+    )
+
+
+def _auth_mode(mode: Any) -> list[str]:
+    return _when(
+        mode != "API",
+        f"authentication mode {mode or 'CONFIG_MAP (default)'}; use API (access entries)",
+    )
+
+
+def _version(props: Props, config: Mapping[str, Any]) -> list[str]:
+    version = props.get("version")
+    allowed = config["allowedVersions"]
+    return _when(
+        version is not None and str(version) not in allowed,
+        f"Kubernetes {version} is not in the allowed versions {allowed}",
+    )
+
+
+def _upgrade_policy(default: str) -> Check:
+    def check(props: Props, config: Mapping[str, Any]) -> list[str]:
+        support = (props.get("upgradePolicy") or {}).get("supportType", default)
+        return _when(
+            support == "EXTENDED" and not config["allowExtended"],
+            "upgrade policy EXTENDED: six times the control-plane price past standard support",
+        )
+
+    return check
+
+
+def _subnet_count(props: Props, _: Mapping[str, Any]) -> list[str]:
+    subnets = (
+        props.get("privateSubnetIds")
+        or props.get("subnetIds")
+        or (props.get("vpcConfig") or {}).get("subnetIds")
+    )
+    return _when(
+        subnets is not None and len(subnets) < 2, "the cluster's subnets span fewer than two zones"
+    )
+
+
+# --- nodes --------------------------------------------------------------------------------------
+
+
+def _metadata(props: Props) -> Mapping[str, Any]:
+    return props.get("metadataOptions") or {}
+
+
+def _imdsv2(props: Props, _: Mapping[str, Any]) -> list[str]:
+    return _when(
+        _metadata(props).get("httpTokens") != "required", "IMDSv2 is not required (httpTokens)"
+    )
+
+
+def _hop_limit(props: Props, config: Mapping[str, Any]) -> list[str]:
+    hops = _metadata(props).get("httpPutResponseHopLimit")
+    return _when(
+        hops is None or hops > config["maxHopLimit"],
+        f"IMDS hop limit {hops} exceeds {config['maxHopLimit']}: pods could reach node credentials",
+    )
+
+
+def _volumes_encrypted(props: Props, _: Mapping[str, Any]) -> list[str]:
+    mappings = props.get("blockDeviceMappings") or []
+    unencrypted = [
+        m.get("deviceName", "?")
+        for m in mappings
+        if str((m.get("ebs") or {}).get("encrypted")).lower() != "true"
+    ]
+    return _when(bool(unencrypted), f"unencrypted volumes: {', '.join(unencrypted)}")
+
+
+def _template_public_ip(props: Props, _: Mapping[str, Any]) -> list[str]:
+    interfaces = props.get("networkInterfaces") or []
+    public = any(str(i.get("associatePublicIpAddress")).lower() == "true" for i in interfaces)
+    return _when(public, "the launch template gives instances a public IP")
+
+
+def _no_ssh(props: Props, _: Mapping[str, Any]) -> list[str]:
+    remote = props.get("remoteAccess")
+    return _when(
+        bool(remote) and not (remote or {}).get("sourceSecurityGroupIds"),
+        "SSH remote access open without source security groups",
+    )
+
+
+# --- network, logs, keys, IAM --------------------------------------------------------------------
+
+
+def _log_retention(props: Props, _: Mapping[str, Any]) -> list[str]:
+    days = props.get("retentionInDays")
+    return _when(not days, "log group keeps logs forever (no retentionInDays)")
+
+
+def _log_retention_long(props: Props, config: Mapping[str, Any]) -> list[str]:
+    days = int(props.get("retentionInDays") or 0)
+    return _when(
+        0 < days < config["minRetentionDays"],
+        f"retention {days} days < {config['minRetentionDays']}",
+    )
+
+
+def _wildcard_principal(props: Props, _: Mapping[str, Any]) -> list[str]:
+    for statement in _statements(props.get("policy")):
+        principal = statement.get("Principal")
+        aws = principal.get("AWS") if isinstance(principal, dict) else principal
+        if statement.get("Effect") == "Allow" and "*" in _as_list(aws):
+            return ["key policy allows any principal ('*')"]
+    return []
+
+
+def _admin_wildcard(props: Props, _: Mapping[str, Any]) -> list[str]:
+    for statement in _statements(props.get("policy")):
+        if (
+            statement.get("Effect") == "Allow"
+            and "*" in _as_list(statement.get("Action"))
+            and "*" in _as_list(statement.get("Resource"))
+        ):
+            return ["policy allows every action on every resource"]
+    return []
+
+
+# --- Kubernetes ---------------------------------------------------------------------------------
+
+
+def _namespace_not_default(props: Props, _: Mapping[str, Any]) -> list[str]:
+    if props.get("kind") and props.get("kind") not in NAMESPACED_KINDS:
+        return []
+    namespace = (props.get("metadata") or {}).get("namespace") or props.get("namespace")
+    return _when(namespace in (None, "", "default"), "workload in the default namespace")
+
+
+def _pod_security(props: Props, _: Mapping[str, Any]) -> list[str]:
+    labels = (props.get("metadata") or {}).get("labels") or {}
+    level = labels.get("pod-security.kubernetes.io/enforce")
+    return _when(
+        level not in ("restricted", "baseline"), "namespace does not enforce a Pod Security level"
+    )
+
+
+def _source_ranges(props: Props, _: Mapping[str, Any]) -> list[str]:
+    spec = props.get("spec") or {}
+    annotations = (props.get("metadata") or {}).get("annotations") or {}
+    scheme = annotations.get(
+        "service.beta.kubernetes.io/aws-load-balancer-scheme", "internet-facing"
+    )
+    internal = annotations.get("service.beta.kubernetes.io/aws-load-balancer-internal") == "true"
+    open_to_all = (
+        spec.get("type") == "LoadBalancer" and scheme == "internet-facing" and not internal
+    )
+    return _when(
+        open_to_all and not spec.get("loadBalancerSourceRanges"),
+        "internet-facing load balancer without loadBalancerSourceRanges",
+    )
+
+
+# --- stack-wide ---------------------------------------------------------------------------------
+
+
+def _depends_on(resource: PolicyResource, key: str, other: PolicyResource) -> bool:
+    return any(dep.urn == other.urn for dep in resource.property_dependencies.get(key, []))
+
+
+def _vpcs_have_flow_logs(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    flow_logs = [r for r in resources if r.resource_type == "aws:ec2/flowLog:FlowLog"]
+    for vpc in (r for r in resources if r.resource_type == "aws:ec2/vpc:Vpc"):
+        if not any(_depends_on(log, "vpcId", vpc) for log in flow_logs):
+            yield "VPC without flow logs", vpc.urn
+
+
+def _default_security_groups_empty(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    groups = [
+        r
+        for r in resources
+        if r.resource_type == "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+    ]
+    for group in groups:
+        if group.props.get("ingress") or group.props.get("egress"):
+            yield "default security group has rules", group.urn
+    for vpc in (r for r in resources if r.resource_type == "aws:ec2/vpc:Vpc"):
+        if not any(_depends_on(group, "vpcId", vpc) for group in groups):
+            yield "VPC's default security group is not adopted and emptied", vpc.urn
+
+
+def _node_groups_private(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    for group in (r for r in resources if r.resource_type == "aws:eks/nodeGroup:NodeGroup"):
+        for subnet in group.property_dependencies.get("subnetIds", []):
+            if subnet.resource_type != "aws:ec2/subnet:Subnet":
+                continue
+            tags = subnet.props.get("tags") or {}
+            if subnet.props.get("mapPublicIpOnLaunch") or "kubernetes.io/role/elb" in tags:
+                yield f"node group in public subnet {subnet.name}", group.urn
+
+
+def _nat_per_zone(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    zones = {
+        r.props.get("availabilityZone")
+        for r in resources
+        if r.resource_type == "aws:ec2/subnet:Subnet"
+        and "kubernetes.io/role/elb" in (r.props.get("tags") or {})
+    }
+    nats = [r for r in resources if r.resource_type == "aws:ec2/natGateway:NatGateway"]
+    if nats and len(nats) < len(zones):
+        yield (
+            f"{len(nats)} NAT gateway(s) for {len(zones)} zones: a zone outage cuts egress",
+            nats[0].urn,
+        )
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+VERSIONS_CONFIG = {
+    "allowedVersions": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": DEFAULT_ALLOWED_VERSIONS,
+    }
+}
+
+POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
+    rule("eks-control-plane-logging", "CKV_AWS_37, CIS 2.1.1", "All five control-plane log types are on.", MANDATORY,
+         {COMPONENT: _log_types(("enabledClusterLogTypes",)), EKS: _log_types(("enabledClusterLogTypes",))}),
+    rule("eks-endpoint-not-open-in-production", "CKV_AWS_38, CIS 5.4.2",
+         "Production clusters' public endpoints are limited to listed ranges.", MANDATORY,
+         {COMPONENT: _open_endpoint(COMPONENT, True), EKS: _open_endpoint(EKS, True)}),
+    rule("eks-endpoint-restricted", "CKV_AWS_38", "The public endpoint is limited to listed ranges.", ADVISORY,
+         {COMPONENT: _open_endpoint(COMPONENT, False), EKS: _open_endpoint(EKS, False)}),
+    rule("eks-private-endpoint", "CKV_AWS_39, CIS 5.4.1", "The private API endpoint is on.", MANDATORY,
+         {COMPONENT: _private_endpoint(COMPONENT), EKS: _private_endpoint(EKS)}),
+    rule("eks-secrets-encryption", "CKV_AWS_58, CIS 5.3.1", "Secrets are envelope-encrypted with KMS.", MANDATORY,
+         {COMPONENT: _secrets_encrypted_component, EKS: _secrets_encrypted_eks}),
+    rule("eks-access-entries", "CIS 4.1.7", "Access entries (authentication mode API), not aws-auth.", MANDATORY,
+         {COMPONENT: lambda p, _: _auth_mode(p.get("authenticationMode")),
+          EKS: lambda p, _: _auth_mode((p.get("accessConfig") or {}).get("authenticationMode"))}),
+    rule("eks-supported-version", "CKV_AWS_339", "The Kubernetes version is in the allowed list.", MANDATORY,
+         {COMPONENT: _version, EKS: _version}, VERSIONS_CONFIG),
+    rule("eks-upgrade-policy", "EKS extended support pricing", "Upgrade policy STANDARD unless allowed.", ADVISORY,
+         {COMPONENT: _upgrade_policy("EXTENDED"), EKS: _upgrade_policy("EXTENDED")},
+         {"allowExtended": {"type": "boolean", "default": False}}),
+    rule("eks-multi-az", "EKS best practices (reliability)", "The cluster spans at least two zones.", ADVISORY,
+         {COMPONENT: _subnet_count, EKS: _subnet_count}),
+    rule("kms-key-rotation", "CKV_AWS_7", "KMS keys rotate yearly.", MANDATORY,
+         {"aws:kms/key:Key": lambda p, _: _when(not p.get("enableKeyRotation"), "key rotation is off")}),
+    rule("kms-key-policy-principals", "CKV_AWS_33", "Key policies name their principals.", MANDATORY,
+         {"aws:kms/key:Key": _wildcard_principal}),
+    rule("imdsv2-required", "CKV_AWS_79", "Instance metadata requires IMDSv2 tokens.", MANDATORY,
+         {LAUNCH_TEMPLATE: _imdsv2, "aws:ec2/instance:Instance": _imdsv2}),
+    rule("imds-hop-limit", "CKV_AWS_341", "IMDS answers only the node itself (hop limit).", MANDATORY,
+         {LAUNCH_TEMPLATE: _hop_limit}, {"maxHopLimit": {"type": "integer", "default": 1}}),
+    rule("encrypted-volumes", "CKV_AWS_3, CKV_AWS_8", "Node volumes are encrypted.", MANDATORY,
+         {LAUNCH_TEMPLATE: _volumes_encrypted,
+          "aws:ebs/volume:Volume": lambda p, _: _when(not p.get("encrypted"), "unencrypted volume")}),
+    rule("no-public-ip-on-nodes", "CKV_AWS_88, CIS 5.4.3", "Nodes get no public IP.", MANDATORY,
+         {LAUNCH_TEMPLATE: _template_public_ip,
+          COMPONENT: lambda p, _: _when(bool(p.get("nodeAssociatePublicIpAddress")), "nodes get public IPs")}),
+    rule("subnet-no-public-ip-on-launch", "CKV_AWS_130", "Subnets do not map public IPs on launch.", MANDATORY,
+         {"aws:ec2/subnet:Subnet": lambda p, _: _when(bool(p.get("mapPublicIpOnLaunch")), "subnet maps public IPs")}),
+    rule("node-group-no-ssh", "CKV_AWS_100", "No SSH to nodes (SSM instead).", MANDATORY,
+         {"aws:eks/nodeGroup:NodeGroup": _no_ssh}),
+    rule("log-group-retention", "CKV_AWS_66", "Log groups have a retention.", MANDATORY,
+         {"aws:cloudwatch/logGroup:LogGroup": _log_retention}),
+    rule("log-group-retention-one-year", "CKV_AWS_338", "Log groups keep at least a year.", ADVISORY,
+         {"aws:cloudwatch/logGroup:LogGroup": _log_retention_long},
+         {"minRetentionDays": {"type": "integer", "default": 365}}),
+    rule("log-group-encrypted", "CKV_AWS_158", "Log groups are KMS-encrypted.", MANDATORY,
+         {"aws:cloudwatch/logGroup:LogGroup": lambda p, _: _when(not p.get("kmsKeyId"), "log group not KMS-encrypted")}),
+    rule("iam-no-admin-wildcard", "least privilege", "No policy allows * on *.", MANDATORY,
+         {"aws:iam/rolePolicy:RolePolicy": _admin_wildcard, "aws:iam/policy:Policy": _admin_wildcard}),
+    rule("k8s-namespace-not-default", "CKV_K8S_21, CIS 4.5.2", "Workloads stay out of the default namespace.",
+         MANDATORY,
+         {"kubernetes:core/v1:Service": _namespace_not_default,
+          "kubernetes:policy/v1:PodDisruptionBudget": _namespace_not_default,
+          "kubernetes:apps/v1:Deployment": _namespace_not_default,
+          "kubernetes:helm.sh/v3:Release": _namespace_not_default}),
+    rule("k8s-namespace-pod-security", "CIS 4.2.x (Pod Security Admission)",
+         "Namespaces enforce a Pod Security level.", MANDATORY,
+         {"kubernetes:core/v1:Namespace": _pod_security}),
+    rule("k8s-service-source-ranges", "EKS best practices", "Internet-facing load balancers list client ranges.",
+         ADVISORY, {"kubernetes:core/v1:Service": _source_ranges}),
+    stack_rule("vpc-flow-logs", "CKV2_AWS_11", "Every VPC has flow logs.", MANDATORY, _vpcs_have_flow_logs),
+    stack_rule("default-security-group-empty", "CKV2_AWS_12", "Default security groups have no rules.", MANDATORY,
+               _default_security_groups_empty),
+    stack_rule("node-groups-in-private-subnets", "CIS 5.4.3", "Node groups run in private subnets.", MANDATORY,
+               _node_groups_private),
+    stack_rule("nat-gateway-per-zone", "EKS best practices (reliability)", "One NAT gateway per zone.", ADVISORY,
+               _nat_per_zone),
+]  # fmt: skip
