@@ -133,10 +133,16 @@ def load_stack_config(
 
 
 def run_program(
-    program: Callable[[], Any], config: StackConfig, mocks: PlatformMocks | None = None
+    program: Callable[[], Any],
+    config: StackConfig,
+    mocks: PlatformMocks | None = None,
+    monitor: RecordingMonitor | None = None,
 ) -> StackRun:
-    """Run ``program`` as stack ``config.stack`` under recording mocks and collect what it made."""
-    monitor = RecordingMonitor(mocks or PlatformMocks(config.region))
+    """Run ``program`` as stack ``config.stack`` under recording mocks and collect what it made.
+
+    Pass a ``monitor`` to inspect what was registered even when the program fails.
+    """
+    monitor = monitor or RecordingMonitor(mocks or PlatformMocks(config.region))
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     # A fresh root stack per run, so consecutive runs in one process do not share outputs.
     runtime_settings.ROOT.set(None)
@@ -163,7 +169,10 @@ def run_program(
 
 
 def run_stack(
-    project_dir: str | Path, stack: str, overrides: dict[str, Any] | None = None
+    project_dir: str | Path,
+    stack: str,
+    overrides: dict[str, Any] | None = None,
+    monitor: RecordingMonitor | None = None,
 ) -> StackRun:
     """Run the project's ``__main__.py`` for ``stack`` offline."""
     project_dir = Path(project_dir).resolve()
@@ -177,4 +186,4 @@ def run_stack(
         finally:
             sys.path.remove(str(project_dir))
 
-    return run_program(program, config)
+    return run_program(program, config, monitor=monitor)

@@ -1,0 +1,158 @@
+"""The bad-input matrix: invalid stack config is refused before anything is registered.
+
+Each case runs the real ``__main__.py`` (dev stack plus overrides) and checks that the program
+stops with a message naming the key, showing the bad value and saying what is allowed, and that
+no resource at all was registered.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pulumi
+import pytest
+
+from eks_platform.offline.mocks import PlatformMocks
+from eks_platform.offline.recorder import RecordingMonitor
+from eks_platform.offline.run import run_stack
+
+NS = "eks-platform:"
+ARN_STS = "arn:aws:sts::123456789012:assumed-role/admin/session"
+ADMIN = "arn:aws:iam::123456789012:role/ops"
+GROUP = {"name": "g", "instanceTypes": ["t4g.medium"]}
+PROFILE = {"name": "p", "selectors": [{"namespace": "batch"}]}
+
+# id -> (overrides, key, bad value as shown, what the message says is allowed)
+CASES: dict[str, tuple[dict, str, str, str]] = {
+    # network
+    "cidr-malformed": ({"vpcCidr": "10.0.0.0/33"}, "vpcCidr", "10.0.0.0/33", "IPv4 network such as 10.0.0.0/16"),
+    "cidr-public": ({"vpcCidr": "8.8.0.0/16"}, "vpcCidr", "8.8.0.0/16", "private range (10.0.0.0/8"),
+    "cidr-too-large": ({"vpcCidr": "10.0.0.0/8"}, "vpcCidr", "10.0.0.0/8", "between /16 and /28"),
+    "cidr-too-small": ({"vpcCidr": "10.0.0.0/20", "availabilityZoneCount": 4}, "vpcCidr", "10.0.0.0/20", "too small"),
+    "zones-one": ({"availabilityZoneCount": 1}, "availabilityZoneCount", "1", "between 2 and 4"),
+    "zones-five": ({"availabilityZoneCount": 5}, "availabilityZoneCount", "5", "between 2 and 4"),
+    "zones-above-region": ({"aws:region": "eu-west-1", "availabilityZoneCount": 4}, "availabilityZoneCount", "4", "offers only 3 zones"),
+    "zones-foreign": ({"availabilityZones": ["us-west-2a", "us-east-1a"]}, "availabilityZones", "us-east-1a", "allowed: us-west-2a"),
+    "nat-mode": ({"natMode": "double"}, "natMode", "double", "'none', 'single' or 'per_az'"),
+    "region-malformed": ({"aws:region": "moon-1"}, "aws:region", "moon-1", "AWS region name such as us-west-2"),
+    "flow-log-retention": ({"flowLogsRetentionDays": 100}, "flowLogsRetentionDays", "100", "must be one of 1, 3, 5"),
+    "byo-no-subnets": ({"existingVpcId": "vpc-0123456789abcdef0"}, "existingPrivateSubnetIds", "[]", "at least two private subnets"),
+    "byo-one-private": (
+        {"existingVpcId": "vpc-0123456789abcdef0", "existingPublicSubnetIds": ["subnet-0000000a"], "existingPrivateSubnetIds": ["subnet-0000000b"]},
+        "existingPrivateSubnetIds", "subnet-0000000b", "at least two private subnets",
+    ),
+    "byo-subnets-without-vpc": ({"existingPrivateSubnetIds": ["subnet-0000000b", "subnet-0000000c"]}, "existingPrivateSubnetIds", "subnet-0000000b", "only used together with existingVpcId"),
+    "byo-bad-vpc-id": ({"existingVpcId": "vpc-12"}, "existingVpcId", "vpc-12", "VPC id such as vpc-0123456789abcdef0"),
+    "unknown-key": ({"natMod": "single"}, "natMod", "single", "did you mean natMode?"),
+    "private-prefix": ({"privateSubnetPrefixLength": 12}, "privateSubnetPrefixLength", "12", "between 16 and 28"),
+    "public-larger-than-private": ({"publicSubnetPrefixLength": 18}, "publicSubnetPrefixLength", "18", "must not be larger than private"),
+    "cluster-name": ({"clusterName": "-bad"}, "clusterName", "-bad", "letters, digits, '-' or '_'"),
+    # control plane
+    "version-unknown": ({"kubernetesVersion": "1.29"}, "upgradePolicy", "1.29", "documented support window (known: 1.32"),
+    "version-past-standard": ({"kubernetesVersion": "1.32"}, "upgradePolicy", "1.32", "set upgradePolicy to EXTENDED"),
+    "upgrade-policy": ({"upgradePolicy": "FOREVER"}, "upgradePolicy", "FOREVER", "'STANDARD' or 'EXTENDED'"),
+    "open-endpoint-in-production": ({"production": True}, "publicAccessCidrs", "0.0.0.0/0", "not allowed in production"),
+    "public-cidr-malformed": ({"publicAccessCidrs": ["300.0.0.0/8"]}, "publicAccessCidrs", "300.0.0.0/8", "not IPv4 networks"),
+    "public-cidrs-empty": ({"publicAccessCidrs": []}, "publicAccessCidrs", "[]", "at least one range"),
+    "log-type": ({"clusterLogTypes": ["api", "kubelet"]}, "clusterLogTypes[1]", "kubelet", "'api', 'audit', 'authenticator'"),
+    "log-retention": ({"clusterLogRetentionDays": 10}, "clusterLogRetentionDays", "10", "must be one of"),
+    "admin-sts-arn": ({"adminPrincipalArns": [ARN_STS]}, "adminPrincipalArns", ARN_STS, "IAM role or user ARNs"),
+    "admin-and-reader": ({"adminPrincipalArns": [ADMIN], "readOnlyPrincipalArns": [ADMIN]}, "readOnlyPrincipalArns", ADMIN, "also listed as admin"),
+    # node groups
+    "no-node-groups": ({"nodeGroups": []}, "nodeGroups", "[]", "at least one node group"),
+    "desired-below-min": ({"nodeGroups": [{**GROUP, "minSize": 3, "desiredSize": 2, "maxSize": 4}]}, "nodeGroups[0].desiredSize", "2", "at least minSize (3)"),
+    "max-zero": ({"nodeGroups": [{**GROUP, "minSize": 0, "desiredSize": 0, "maxSize": 0}]}, "nodeGroups[0].maxSize", "0", "greater than or equal to 1"),
+    "no-instance-types": ({"nodeGroups": [{**GROUP, "instanceTypes": []}]}, "nodeGroups[0].instanceTypes", "[]", "at least 1 item"),
+    "capacity-type": ({"nodeGroups": [{**GROUP, "capacityType": "RESERVED"}]}, "nodeGroups[0].capacityType", "RESERVED", "'ON_DEMAND' or 'SPOT'"),
+    "ami-type": ({"nodeGroups": [{**GROUP, "amiType": "AL2_x86_64"}]}, "nodeGroups[0].amiType", "AL2_x86_64", "'AL2023_x86_64_STANDARD'"),
+    "graviton-on-x86-ami": ({"nodeGroups": [{**GROUP, "amiType": "AL2023_x86_64_STANDARD"}]}, "nodeGroups[0].amiType", "AL2023_x86_64_STANDARD", "needs x86_64 instances; t4g.medium"),
+    "duplicate-groups": ({"nodeGroups": [GROUP, GROUP]}, "nodeGroups", "'name': 'g'", "duplicate node group names: g"),
+    "label-key": ({"nodeGroups": [{**GROUP, "labels": {"bad key": "x"}}]}, "nodeGroups[0].labels", "bad key", "name must be 1-63 alphanumerics"),
+    "taint-effect": ({"nodeGroups": [{**GROUP, "taints": [{"key": "k", "effect": "NoWay"}]}]}, "nodeGroups[0].taints[0].effect", "NoWay", "'NoSchedule', 'PreferNoSchedule' or 'NoExecute'"),
+    "instance-type-malformed": ({"nodeGroups": [{**GROUP, "instanceTypes": ["large"]}]}, "nodeGroups[0].instanceTypes", "large", "not EC2 instance types: large"),
+    # Fargate
+    "fargate-no-selectors": ({"fargateProfiles": [{"name": "p", "selectors": []}]}, "fargateProfiles[0].selectors", "[]", "at least 1 item"),
+    "fargate-namespace": ({"fargateProfiles": [{"name": "p", "selectors": [{"namespace": "Bad_NS"}]}]}, "fargateProfiles[0].selectors[0].namespace", "Bad_NS", "1-63 lowercase letters"),
+    "fargate-duplicates": ({"fargateProfiles": [PROFILE, PROFILE]}, "fargateProfiles", "'name': 'p'", "duplicate Fargate profile names: p"),
+    # workload
+    "replicas-zero": ({"workload": {"replicas": 0}}, "workload.replicas", "0", "greater than or equal to 1"),
+    "scheme": ({"workload": {"scheme": "public"}}, "workload.scheme", "public", "'internet-facing' or 'internal'"),
+    "source-ranges": ({"workload": {"sourceRanges": ["banana"]}}, "workload.sourceRanges", "banana", "not IP networks"),
+    "chart-reference": ({"workload": {"chart": "oci://Bad/Chart"}}, "workload.chart", "oci://Bad/Chart", "oci://<registry>/<path>/<chart>"),
+    "chart-version": ({"workload": {"version": "^6.0"}}, "workload.version", "^6.0", "exact chart version such as 6.14.1"),
+    "workload-namespace": ({"workload": {"namespace": "default"}}, "workload.namespace", "default", "namespace Kubernetes reserves"),
+    "controller-replicas": ({"loadBalancerController": {"replicas": 0}}, "loadBalancerController.replicas", "0", "greater than or equal to 1"),
+    "production-one-replica": (
+        {"production": True, "endpointPublicAccess": False, "workload": {"replicas": 1}},
+        "workload", "'replicas': 1", "at least 2",
+    ),
+}  # fmt: skip
+
+
+def run_bad(overrides: dict) -> tuple[str, list]:
+    """Run the dev stack with ``overrides``; return the error message and what got registered."""
+    region = overrides.get("aws:region", "us-west-2")
+    monitor = RecordingMonitor(PlatformMocks(region))
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack(".", "dev", overrides, monitor=monitor)
+    registered = [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
+    return str(caught.value), registered
+
+
+def test_the_matrix_is_large_and_covers_every_area():
+    assert len(CASES) >= 40
+    keys = " ".join(case[1] for case in CASES.values())
+    for area in ("vpcCidr", "availabilityZone", "natMode", "kubernetesVersion", "upgradePolicy",
+                 "publicAccessCidrs", "nodeGroups", "fargateProfiles", "workload"):  # fmt: skip
+        assert area in keys or any(area in str(case[0]) for case in CASES.values()), area
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_refused_before_anything_is_registered(case):
+    overrides, key, value, allowed = CASES[case]
+    message, registered = run_bad(overrides)
+    assert registered == []
+    full_key = key if ":" in key else NS + key
+    line = next((line for line in message.splitlines() if f"- {full_key} = " in line), None)
+    assert line is not None, message
+    assert value in line, line  # the bad value, as given
+    assert allowed in line, line  # what is allowed
+
+
+def test_several_problems_are_reported_together():
+    message, registered = run_bad(
+        {
+            "vpcCidr": "8.8.0.0/16",
+            "natMode": "double",
+            "kubernetesVersion": "1.29",
+            "nodeGroups": [{"name": "g", "capacityType": "RESERVED"}],
+            "fargateProfiles": [{"name": "p", "selectors": []}],
+            "workload": {"scheme": "public"},
+            "typoKey": 1,
+        }
+    )
+    assert registered == []
+    assert "7 problem(s)" in message
+    for key in ("vpcCidr", "natMode", "upgradePolicy", "nodeGroups[0].capacityType",
+                "fargateProfiles[0].selectors", "workload.scheme", "typoKey"):  # fmt: skip
+        assert f"- {NS}{key} = " in message, key
+
+
+@pytest.mark.parametrize("case", ["nat-mode", "taint-effect", "chart-version"])
+def test_plan_command_exits_non_zero_with_the_message_and_no_traceback(case):
+    overrides, key, value, _ = CASES[case]
+    args = []
+    for name, setting in overrides.items():
+        text = setting if isinstance(setting, str) else json.dumps(setting)
+        args += ["--set", f"{name}={text}"]
+    result = subprocess.run(
+        [sys.executable, "-m", "eks_platform.offline", "dev", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"{NS}{key}" in result.stderr and value in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
