@@ -10,17 +10,19 @@ except ConfigError as error:
     # RunError ends the program with the message alone, no traceback.
     raise pulumi.RunError(str(error)) from None
 
-platform = EksPlatform(args.cluster_name, args)
+platform = EksPlatform(args.cluster_name, args.component_args())
 
+# Flat outputs, stable for StackReference consumers (README "Outputs").
 pulumi.export("clusterName", platform.cluster_name)
 pulumi.export("clusterEndpoint", platform.endpoint)
 pulumi.export("kubeconfig", platform.kubeconfig)
 pulumi.export("oidcProviderArn", platform.oidc_provider_arn)
 pulumi.export("nodeRoleArn", platform.node_role_arn)
-pulumi.export("region", args.region)
+pulumi.export("nodeSecurityGroupId", platform.node_security_group_id)
+pulumi.export("region", platform.region)
 pulumi.export("availabilityZones", platform.availability_zones)
 pulumi.export("vpcId", platform.vpc_id)
 pulumi.export("publicSubnetIds", platform.public_subnet_ids)
 pulumi.export("privateSubnetIds", platform.private_subnet_ids)
-if platform.app_url is not None:
+if args.workload.enabled:
     pulumi.export("appUrl", platform.app_url)

@@ -18,7 +18,7 @@ import difflib
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
@@ -27,6 +27,9 @@ from .compute_args import FargateProfileArgs, FargateSelectorArgs, NodeGroupArgs
 from .validation import MODEL_CONFIG, problem, resource_name, retention_days
 from .versions import DEFAULT_KUBERNETES_VERSION, version_problem
 from .workload_args import LoadBalancerControllerArgs, WorkloadArgs
+
+if TYPE_CHECKING:
+    from .component_args import EksPlatformArgs
 
 NatMode = Literal["none", "single", "per_az"]
 
@@ -368,6 +371,10 @@ class PlatformArgs(BaseModel):
         return value
 
     # --- derived values --------------------------------------------------------------------------
+
+    def component_args(self) -> EksPlatformArgs:
+        """These arguments in the form ``EksPlatform`` takes (snake_case keys, plain values)."""
+        return cast("EksPlatformArgs", self.model_dump())
 
     @property
     def uses_existing_vpc(self) -> bool:

@@ -20,11 +20,11 @@ class AwsContext:
     region: str
 
     @staticmethod
-    def lookup(region: str) -> AwsContext:
+    def lookup(region: str, opts: pulumi.InvokeOptions | None = None) -> AwsContext:
         """Ask the provider (``aws:getPartition``, ``aws:getCallerIdentity``); registers nothing."""
         return AwsContext(
-            partition=aws.get_partition_output().partition,
-            account_id=aws.get_caller_identity_output().account_id,
+            partition=aws.get_partition_output(opts=opts).partition,
+            account_id=aws.get_caller_identity_output(opts=opts).account_id,
             region=region,
         )
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .cidr import plan_subnets
+from .component_args import EksPlatformArgs
 from .compute import Compute, ComputeArgs
 from .config import PlatformArgs, validate_platform_args
 from .control_plane import ControlPlane, ControlPlaneArgs
@@ -48,44 +50,82 @@ def platform_warnings(args: PlatformArgs) -> list[str]:
     return warnings
 
 
+def aws_invoke_options(opts: pulumi.ResourceOptions | None) -> pulumi.InvokeOptions | None:
+    """Invoke options that use the AWS provider given to the component, if one was."""
+    if opts is None:
+        return None
+    providers = opts.providers
+    candidates = list(providers.values()) if isinstance(providers, dict) else list(providers or [])
+    if opts.provider is not None:
+        candidates.append(opts.provider)
+    for provider in candidates:
+        if isinstance(provider, pulumi.ProviderResource) and provider.package == "aws":
+            return pulumi.InvokeOptions(provider=provider)
+    return None
+
+
+def resolve_platform_args(
+    args: EksPlatformArgs, invoke: pulumi.InvokeOptions | None = None
+) -> PlatformArgs:
+    """Validate the component's arguments; fill in the region (from the AWS provider) and zones.
+
+    Raises ``ConfigError`` with every problem; registers nothing.
+    """
+    values: dict[str, object] = dict(args)
+    if not values.get("region"):
+        values["region"] = aws.get_region(opts=invoke).region
+    needs_zones = not values.get("existing_vpc_id") and not values.get("availability_zones")
+    offered = offered_zones(invoke) if needs_zones else None
+    validated = validate_platform_args(values, offered_zones=offered)
+    return with_resolved_zones(validated, offered or [])
+
+
 class EksPlatform(pulumi.ComponentResource):
-    """Network, EKS control plane and compute for one environment.
+    """Network, EKS control plane, compute and a sample workload for one environment.
 
     KMS key, IAM roles and the network are created side by side; the cluster waits only for
     what it consumes (subnets, key, log group, its role); node groups for the cluster and the
     VPC CNI; the load balancer controller and the sample app for the nodes and CoreDNS.
+    Pass an AWS provider in ``opts`` (``providers=[...]``) to build in another region or account:
+    every child and every lookup uses it.
     """
 
     cluster_name: pulumi.Output[str]
-    availability_zones: list[str]
-    vpc_id: pulumi.Output[str]
-    public_subnet_ids: pulumi.Output[list[str]]
-    private_subnet_ids: pulumi.Output[list[str]]
-    kubeconfig: pulumi.Output[str]
-    """Kubeconfig (JSON) for the cluster, marked secret."""
+    """Physical EKS cluster name."""
     endpoint: pulumi.Output[str]
+    """Kubernetes API server URL."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (JSON, using aws eks get-token) for the cluster; secret."""
     oidc_provider_arn: pulumi.Output[str]
+    """ARN of the cluster's IAM OIDC provider (for IRSA roles)."""
     node_role_arn: pulumi.Output[str]
-    app_url: pulumi.Output[str] | None
-    """http://<load balancer hostname> of the sample app; None when the workload is off."""
+    """IAM role of the managed node groups."""
+    node_security_group_id: pulumi.Output[str]
+    """The cluster security group EKS creates, which nodes and the control plane share."""
+    region: pulumi.Output[str]
+    """AWS region of the platform."""
+    availability_zones: pulumi.Output[list[str]]
+    """Zones the subnets are in (empty with an existing VPC)."""
+    vpc_id: pulumi.Output[str]
+    """VPC id (created or brought)."""
+    public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnet ids, in zone order."""
+    private_subnet_ids: pulumi.Output[list[str]]
+    """Private subnet ids, in zone order."""
+    app_url: pulumi.Output[str]
+    """http://<load balancer hostname> of the sample app; empty when the workload is off."""
 
     def __init__(
-        self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: EksPlatformArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         # Everything that can fail on input fails here, before this component registers.
-        # Args built in Python without zone names get them here, checked against the region.
-        if not args.uses_existing_vpc and not args.availability_zones:
-            offered = offered_zones()
-            args = with_resolved_zones(
-                validate_platform_args(args.model_dump(by_alias=True), offered_zones=offered),
-                offered,
-            )
+        platform = resolve_platform_args(args, aws_invoke_options(opts))
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
-        for warning in platform_warnings(args):
+        for warning in platform_warnings(platform):
             pulumi.log.warn(warning, resource=self)
-        cluster_name = args.cluster_name or default_cluster_name()
-        tags = common_tags(args.production)
-        context = AwsContext.lookup(args.region)
+        cluster_name = platform.cluster_name or default_cluster_name()
+        tags = common_tags(platform.production)
+        context = AwsContext.lookup(platform.region, pulumi.InvokeOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self)
 
         key = PlatformKey(
@@ -93,27 +133,27 @@ class EksPlatform(pulumi.ComponentResource):
             alias=cluster_name,
             context=context,
             tags=tags,
-            protect=args.protect,
+            protect=platform.protect,
             opts=child,
         )
-        network = self._network(name, args, cluster_name, key.arn, tags)
+        network = self._network(name, platform, cluster_name, key.arn, tags)
         control_plane = ControlPlane(
             f"{name}-control-plane",
             ControlPlaneArgs(
                 cluster_name=cluster_name,
-                kubernetes_version=args.kubernetes_version,
-                upgrade_policy=args.upgrade_policy,
+                kubernetes_version=platform.kubernetes_version,
+                upgrade_policy=platform.upgrade_policy,
                 vpc_id=network.vpc_id,
                 private_subnet_ids=network.private_subnet_ids,
                 kms_key_arn=key.arn,
-                endpoint_public_access=args.endpoint_public_access,
-                public_access_cidrs=args.public_access_cidrs,
-                log_types=args.cluster_log_types,
-                log_retention_days=args.cluster_log_retention_days,
-                deletion_protection=args.deletion_protection,
-                protect=args.protect,
-                admin_principal_arns=args.admin_principal_arns,
-                read_only_principal_arns=args.read_only_principal_arns,
+                endpoint_public_access=platform.endpoint_public_access,
+                public_access_cidrs=platform.public_access_cidrs,
+                log_types=platform.cluster_log_types,
+                log_retention_days=platform.cluster_log_retention_days,
+                deletion_protection=platform.deletion_protection,
+                protect=platform.protect,
+                admin_principal_arns=platform.admin_principal_arns,
+                read_only_principal_arns=platform.read_only_principal_arns,
                 tags=tags,
             ),
             context,
@@ -124,18 +164,17 @@ class EksPlatform(pulumi.ComponentResource):
             ComputeArgs(
                 cluster_name=control_plane.cluster_name,
                 private_subnet_ids=network.private_subnet_ids,
-                node_groups=args.node_groups,
-                fargate_profiles=args.fargate_profiles,
+                node_groups=platform.node_groups,
+                fargate_profiles=platform.fargate_profiles,
                 ready=control_plane.addons_ready,
                 tags=tags,
             ),
             context,
             opts=child,
         )
-
-        self.app_url = self._kubernetes_side(
+        app_url = self._kubernetes_side(
             name,
-            args=args,
+            args=platform,
             control_plane=control_plane,
             compute=compute,
             network=network,
@@ -143,14 +182,19 @@ class EksPlatform(pulumi.ComponentResource):
         )
 
         self.cluster_name = control_plane.cluster_name
-        self.availability_zones = list(args.availability_zones)
+        self.endpoint = control_plane.endpoint
+        self.kubeconfig = pulumi.Output.secret(control_plane.kubeconfig_json)
+        self.oidc_provider_arn = control_plane.oidc_provider_arn
+        self.node_role_arn = compute.node_role_arn
+        self.node_security_group_id = aws.eks.get_cluster_output(
+            name=control_plane.cluster_name, opts=pulumi.InvokeOptions(parent=self)
+        ).vpc_config.cluster_security_group_id
+        self.region = pulumi.Output.from_input(platform.region)
+        self.availability_zones = pulumi.Output.from_input(list(platform.availability_zones))
         self.vpc_id = network.vpc_id
         self.public_subnet_ids = network.public_subnet_ids
         self.private_subnet_ids = network.private_subnet_ids
-        self.kubeconfig = pulumi.Output.secret(control_plane.kubeconfig_json)
-        self.endpoint = control_plane.endpoint
-        self.oidc_provider_arn = control_plane.oidc_provider_arn
-        self.node_role_arn = compute.node_role_arn
+        self.app_url = app_url if app_url is not None else pulumi.Output.from_input("")
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,
@@ -158,6 +202,9 @@ class EksPlatform(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
                 "oidcProviderArn": self.oidc_provider_arn,
                 "nodeRoleArn": self.node_role_arn,
+                "nodeSecurityGroupId": self.node_security_group_id,
+                "region": self.region,
+                "availabilityZones": self.availability_zones,
                 "vpcId": self.vpc_id,
                 "publicSubnetIds": self.public_subnet_ids,
                 "privateSubnetIds": self.private_subnet_ids,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_aws as aws
 
 from .config import PlatformArgs
 
 
-def offered_zones() -> list[str]:
+def offered_zones(opts: pulumi.InvokeOptions | None = None) -> list[str]:
     """Zones of the provider's region that are available and need no opt-in (no Local Zones)."""
     result = aws.get_availability_zones(
         state="available",
         filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+        opts=opts,
     )
     return sorted(result.names)
 

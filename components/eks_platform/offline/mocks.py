@@ -102,47 +102,36 @@ def _hex(*parts: str, length: int = 17) -> str:
 
 
 class PlatformMocks(pulumi.runtime.Mocks):
-    """Answers for one stack in ``region``."""
+    """Answers for one stack in ``region``; resources and invokes that go through an explicit
+    AWS provider get that provider's region (multi-region programs)."""
 
     def __init__(self, region: str) -> None:
         self.region = region
+        self.provider_regions: dict[str, str] = {}
+        """Explicit AWS providers registered so far: id -> region."""
 
-    def zones(self) -> list[str]:
+    def region_of(self, provider_reference: str | None) -> str:
+        """A provider reference is ``<urn>::<id>``; no reference means the default provider."""
+        provider_id = (provider_reference or "").rsplit("::", 1)[-1]
+        return self.provider_regions.get(provider_id, self.region)
+
+    def zones(self, region: str | None = None) -> list[str]:
         """The region's zones; an unlisted, well-formed region gets three, like most regions."""
-        letters = REGION_ZONES.get(self.region, ["a", "b", "c"])
-        return [f"{self.region}{letter}" for letter in letters]
+        region = region or self.region
+        letters = REGION_ZONES.get(region, ["a", "b", "c"])
+        return [f"{region}{letter}" for letter in letters]
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list]:
-        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = self.zones()
-            return (
-                {
-                    "id": self.region,
-                    "names": names,
-                    "zoneIds": [
-                        f"{_zone_id_prefix(self.region)}-az{i + 1}" for i in range(len(names))
-                    ],
-                    "groupNames": [self.region] * len(names),
-                    "state": args.args.get("state"),
-                },
-                [],
-            )
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            arn = f"arn:aws:iam::{ACCOUNT_ID}:user/offline"
-            return (
-                {"accountId": ACCOUNT_ID, "arn": arn, "userId": "AIDAOFFLINE", "id": ACCOUNT_ID},
-                [],
-            )
-        if args.token == "aws:index/getPartition:getPartition":
-            return ({"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, [])
-        if args.token == "aws:index/getRegion:getRegion":
-            return ({"name": self.region, "region": self.region, "id": self.region}, [])
-        raise NotImplementedError(f"no offline answer for invoke {args.token}")
+        region = self.region_of(args.provider)
+        answer = _INVOKES.get(args.token)
+        if answer is None:
+            raise NotImplementedError(f"no offline answer for invoke {args.token}")
+        return answer(self, region, args.args), []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         token, name = args.typ, args.name
         prefix = _ID_PREFIX.get(token)
-        resource = _Answer(self.region, token, name, dict(args.inputs))
+        resource = _Answer(self.region_of(args.provider), token, name, dict(args.inputs))
         resource.id = (
             f"{prefix}-{_hex(token, name)}" if prefix else f"{name}-{_hex(token, name, length=8)}"
         )
@@ -152,7 +141,58 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if prefix and token.startswith("aws:ec2/"):
             kind = "security-group" if prefix == "sg" else prefix
             resource.state.setdefault("arn", resource.arn("ec2", f"{kind}/{resource.id}"))
+        if token == "pulumi:providers:aws":
+            self.provider_regions[resource.id] = str(args.inputs.get("region") or self.region)
         return resource.id, resource.state
+
+
+def _availability_zones(mocks: PlatformMocks, region: str, args: dict[str, Any]) -> dict[str, Any]:
+    names = mocks.zones(region)
+    return {
+        "id": region,
+        "names": names,
+        "zoneIds": [f"{_zone_id_prefix(region)}-az{i + 1}" for i in range(len(names))],
+        "groupNames": [region] * len(names),
+        "state": args.get("state"),
+    }
+
+
+def _eks_cluster_lookup(_: PlatformMocks, region: str, args: dict[str, Any]) -> dict[str, Any]:
+    name = str(args.get("name", ""))
+    vpc_config = {
+        "clusterSecurityGroupId": f"sg-{_hex('cluster-sg', name)}",
+        "controlPlaneEgressMode": "",
+        "endpointPrivateAccess": True,
+        "endpointPublicAccess": True,
+        "publicAccessCidrs": [],
+        "securityGroupIds": [],
+        "subnetIds": [],
+        "vpcId": "",
+    }
+    arn = f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{name}"
+    return {"id": name, "name": name, "arn": arn, "status": "ACTIVE", "vpcConfig": vpc_config}
+
+
+_INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+    "aws:eks/getCluster:getCluster": _eks_cluster_lookup,
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda _m, _r, _a: {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
+        "userId": "AIDAOFFLINE",
+        "id": ACCOUNT_ID,
+    },
+    "aws:index/getPartition:getPartition": lambda _m, _r, _a: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "id": "aws",
+    },
+    "aws:index/getRegion:getRegion": lambda _m, region, _a: {
+        "name": region,
+        "region": region,
+        "id": region,
+    },
+}
 
 
 class _Answer:
