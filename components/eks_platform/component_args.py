@@ -7,8 +7,6 @@ schema analyzer has no Literal); the allowed values are in each field's descript
 by validation. ``region`` may be left out: the component then takes its AWS provider's region.
 """
 
-from __future__ import annotations
-
 from typing import Any, TypedDict
 
 

@@ -1,7 +1,5 @@
 """``EksPlatform``: the one component a stack instantiates."""
 
-from __future__ import annotations
-
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s

@@ -105,10 +105,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
     """Answers for one stack in ``region``; resources and invokes that go through an explicit
     AWS provider get that provider's region (multi-region programs)."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, stack_outputs: dict[str, dict[str, Any]] | None = None) -> None:
         self.region = region
         self.provider_regions: dict[str, str] = {}
         """Explicit AWS providers registered so far: id -> region."""
+        self.stack_outputs = stack_outputs or {}
+        """What StackReferences read: stack name -> its outputs (secret ones listed as such)."""
 
     def region_of(self, provider_reference: str | None) -> str:
         """A provider reference is ``<urn>::<id>``; no reference means the default provider."""
@@ -143,6 +145,18 @@ class PlatformMocks(pulumi.runtime.Mocks):
             resource.state.setdefault("arn", resource.arn("ec2", f"{kind}/{resource.id}"))
         if token == "pulumi:providers:aws":
             self.provider_regions[resource.id] = str(args.inputs.get("region") or self.region)
+        if token == "pulumi:pulumi:StackReference":
+            stack = str(args.inputs.get("name"))
+            if stack not in self.stack_outputs:
+                raise LookupError(f"no offline outputs for stack reference {stack!r}")
+            outputs = self.stack_outputs[stack]
+            resource.id = stack
+            resource.state = {
+                "name": stack,
+                "outputs": outputs,
+                "secretOutputNames": sorted(outputs.get("__secret__", [])),
+            }
+            outputs.pop("__secret__", None)
         return resource.id, resource.state
 
 

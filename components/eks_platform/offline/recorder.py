@@ -66,6 +66,8 @@ class Registration:
     """Per input key, the URNs its value came from."""
     raw_inputs: dict[str, Any]
     """Inputs as sent, secrets still wrapped (use ``inputs`` or ``redacted_inputs``)."""
+    providers: dict[str, str] = field(default_factory=dict)
+    """Provider references by package, as given to a component (remote components use these)."""
     outputs: dict[str, Any] = field(default_factory=dict)
     """What the mock answered."""
     resource_id: str | None = None
@@ -118,6 +120,7 @@ class RecordingMonitor(MockMonitor):
                 custom=bool(request.custom),
                 parent=request.parent,
                 provider=request.provider,
+                providers=dict(request.providers),
                 dependencies=list(request.dependencies),
                 property_dependencies={
                     key: list(deps.urns) for key, deps in request.propertyDependencies.items()
