@@ -248,6 +248,8 @@ def _volumes_encrypted(props: Props, _: Mapping[str, Any]) -> list[str]:
 
 
 def _template_public_ip(props: Props, _: Mapping[str, Any]) -> list[str]:
+    if (props.get("tags") or {}).get("eks-platform/role") == "nat-instance":
+        return []  # accepted exception: a NAT instance forwards through its own public address
     interfaces = props.get("networkInterfaces") or []
     public = any(str(i.get("associatePublicIpAddress")).lower() == "true" for i in interfaces)
     return _when(public, "the launch template gives instances a public IP")

@@ -35,7 +35,11 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "zones-five": ({"availabilityZoneCount": 5}, "availabilityZoneCount", "5", "between 2 and 4"),
     "zones-above-region": ({"aws:region": "eu-west-1", "availabilityZoneCount": 4}, "availabilityZoneCount", "4", "offers only 3 zones"),
     "zones-foreign": ({"availabilityZones": ["us-west-2a", "us-east-1a"]}, "availabilityZones", "us-east-1a", "allowed: us-west-2a"),
-    "nat-mode": ({"natMode": "double"}, "natMode", "double", "'none', 'single' or 'per_az'"),
+    "nat-instance-in-production": (
+        {"production": True, "endpointPublicAccess": False, "natMode": "instance"},
+        "natMode", "instance", "non-production stacks",
+    ),
+    "nat-mode": ({"natMode": "double"}, "natMode", "double", "'none', 'single', 'per_az' or 'instance'"),
     "region-malformed": ({"aws:region": "moon-1"}, "aws:region", "moon-1", "AWS region name such as us-west-2"),
     "flow-log-retention": ({"flowLogsRetentionDays": 100}, "flowLogsRetentionDays", "100", "must be one of 1, 3, 5"),
     "byo-no-subnets": ({"existingVpcId": "vpc-0123456789abcdef0"}, "existingPrivateSubnetIds", "[]", "at least two private subnets"),

@@ -10,6 +10,7 @@ from eks_platform.compute_args import TaintArgs, instance_architecture
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+NODE_TEMPLATE = "eks-platform-dev-compute-spot-arm-lt"
 FARGATE = "aws:eks/fargateProfile:FargateProfile"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
@@ -31,7 +32,7 @@ def private_subnet_ids(run):
 
 
 def test_launch_template_requires_imdsv2_with_hop_limit_one(run_dev):
-    template = run_dev().one(TEMPLATE)
+    template = run_dev().one(TEMPLATE, NODE_TEMPLATE)
     assert template.inputs["metadataOptions"] == {
         "httpEndpoint": "enabled",
         "httpTokens": "required",
@@ -40,7 +41,7 @@ def test_launch_template_requires_imdsv2_with_hop_limit_one(run_dev):
 
 
 def test_launch_template_root_volume_is_encrypted_gp3(run_dev):
-    (mapping,) = run_dev().one(TEMPLATE).inputs["blockDeviceMappings"]
+    (mapping,) = run_dev().one(TEMPLATE, NODE_TEMPLATE).inputs["blockDeviceMappings"]
     assert mapping["deviceName"] == "/dev/xvda"
     assert mapping["ebs"] == {
         "volumeSize": 20,
@@ -51,7 +52,7 @@ def test_launch_template_root_volume_is_encrypted_gp3(run_dev):
 
 
 def test_launch_template_has_no_ssh_key_user_data_or_public_ip(run_dev):
-    inputs = run_dev().one(TEMPLATE).inputs
+    inputs = run_dev().one(TEMPLATE, NODE_TEMPLATE).inputs
     assert "keyName" not in inputs
     assert "userData" not in inputs
     assert "networkInterfaces" not in inputs
@@ -59,7 +60,7 @@ def test_launch_template_has_no_ssh_key_user_data_or_public_ip(run_dev):
 
 
 def test_launch_template_propagates_tags(run_dev):
-    specs = run_dev().one(TEMPLATE).inputs["tagSpecifications"]
+    specs = run_dev().one(TEMPLATE, NODE_TEMPLATE).inputs["tagSpecifications"]
     assert [s["resourceType"] for s in specs] == ["instance", "volume", "network-interface"]
     for spec in specs:
         assert spec["tags"]["project"] == "eks-platform"
@@ -71,12 +72,12 @@ def test_dev_node_group(run_dev):
     run = run_dev()
     group = run.one(NODE_GROUP)
     inputs = group.inputs
-    template = run.one(TEMPLATE)
+    template = run.one(TEMPLATE, NODE_TEMPLATE)
     assert inputs["clusterName"] == "eks-platform-dev"
     assert run.one("eks:index:Cluster").urn in group.property_dependencies["clusterName"]
     assert inputs["subnetIds"] == private_subnet_ids(run)
     assert inputs["capacityType"] == "SPOT"
-    assert inputs["instanceTypes"] == ["t4g.medium", "t4g.large"]
+    assert inputs["instanceTypes"] == ["t4g.small", "t4g.medium"]
     assert inputs["amiType"] == "AL2023_ARM_64_STANDARD"
     assert inputs["scalingConfig"] == {"minSize": 1, "desiredSize": 2, "maxSize": 4}
     assert inputs["updateConfig"] == {"maxUnavailablePercentage": 33}
@@ -123,7 +124,9 @@ def test_bottlerocket_group_with_labels_taints_and_autoscaling(run_dev):
         {"key": "dedicated", "value": "data", "effect": "NO_SCHEDULE"}
     ]
     assert group.ignore_changes == ["scalingConfig.desiredSize"]
-    (mapping,) = run.one(TEMPLATE).inputs["blockDeviceMappings"]
+    (mapping,) = run.one(TEMPLATE, "eks-platform-dev-compute-bottlerocket-lt").inputs[
+        "blockDeviceMappings"
+    ]
     assert mapping["deviceName"] == "/dev/xvdb"  # Bottlerocket's data volume
     assert mapping["ebs"]["volumeSize"] == 80
 
@@ -132,7 +135,7 @@ def test_one_template_and_group_per_config_entry(run_dev):
     run = run_dev(nodeGroups=[{"name": "a"}, {"name": "b", "instanceTypes": ["m7g.large"]}])
     groups = {g.name: g for g in run.by_type(NODE_GROUP)}
     assert set(groups) == {"eks-platform-dev-compute-a", "eks-platform-dev-compute-b"}
-    templates = {t.name for t in run.by_type(TEMPLATE)}
+    templates = {t.name for t in run.by_type(TEMPLATE) if "-compute-" in t.name}
     assert templates == {"eks-platform-dev-compute-a-lt", "eks-platform-dev-compute-b-lt"}
     ids = {t.name: t.resource_id for t in run.by_type(TEMPLATE)}
     assert (

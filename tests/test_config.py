@@ -140,7 +140,7 @@ def test_explicit_zones_override_the_count():
 
 def test_unknown_nat_mode():
     message = problems({"natMode": "double"})["eks-platform:natMode"]
-    assert "'none', 'single' or 'per_az'" in message
+    assert "'none', 'single', 'per_az' or 'instance'" in message
 
 
 @pytest.mark.parametrize("region", ["uswest2", "us-west", "US-WEST-2", "us_west_2", "moon-1"])
@@ -266,7 +266,10 @@ def test_error_message_names_key_value_and_what_is_allowed():
         )
     text = str(caught.value)
     assert "1 problem(s)" in text
-    assert "eks-platform:natMode = 'double': Input should be 'none', 'single' or 'per_az'" in text
+    assert (
+        "eks-platform:natMode = 'double': Input should be 'none', 'single', 'per_az' or 'instance'"
+        in text
+    )
 
 
 def test_pulumi_yaml_declares_every_simple_key_as_the_model_does(project_dir):

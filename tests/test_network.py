@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 
@@ -81,12 +82,15 @@ def test_common_tags_on_everything_taggable(run_dev):
         if resource.type in UNTAGGABLE:
             continue
         tags = resource.inputs.get("tags", {})
+        if isinstance(tags, list):  # Auto Scaling groups take [{key, value, propagateAtLaunch}]
+            tags = {tag["key"]: tag["value"] for tag in tags}
         assert tags.get("project") == "eks-platform", resource.name
         assert tags.get("stack") == "dev", resource.name
         assert tags.get("managed-by") == "pulumi", resource.name
     for resource in network_resources(run):
-        if resource.type not in UNTAGGABLE:
-            assert resource.inputs["tags"]["Name"] == resource.name
+        tags = resource.inputs.get("tags")
+        if resource.type not in UNTAGGABLE and isinstance(tags, dict) and resource.custom:
+            assert tags["Name"] == resource.name
 
 
 def test_children_are_named_and_parented_under_their_component(run_dev):
@@ -96,12 +100,13 @@ def test_children_are_named_and_parented_under_their_component(run_dev):
     platform = run.one("eks-platform:index:EksPlatform")
     assert network.parent == platform.urn
     assert network.name == f"{platform.name}-network"
+    below = {r.urn for r in run.descendants(network)}
+    for resource in run.registrations:
+        if resource.type.startswith("aws:") and "-network-" in resource.name:
+            assert resource.urn in below, resource.name
     for resource in network_resources(run):
-        if resource.type.startswith("aws:"):
-            assert resource.name.startswith(f"{network.name}-"), resource.name
-            # Parent is the network or a resource inside it (routes under their table).
-            parent = urns[resource.parent]
-            assert network.urn in (parent.urn, parent.parent), resource.name
+        assert resource.name.startswith(f"{network.name}-"), resource.name
+    assert urns[network.parent].type == "eks-platform:index:EksPlatform"
 
 
 def default_routes(run):
@@ -236,3 +241,56 @@ def test_explicit_zones_are_used(run_dev):
         "us-west-2d",
     ]
     assert run.outputs["availabilityZones"] == ["us-west-2b", "us-west-2d"]
+
+
+def test_nat_instance_mode_is_one_small_graviton_instance_in_an_auto_scaling_group(run_dev):
+    run = run_dev(natMode="instance")
+    assert run.by_type(NAT) == [] and run.by_type(EIP) == []
+    (group,) = run.by_type("aws:autoscaling/group:Group")
+    assert (group.inputs["minSize"], group.inputs["maxSize"], group.inputs["desiredCapacity"]) == (
+        1,
+        1,
+        1,
+    )
+    first_public = min(subnets(run, "public"), key=lambda s: s.inputs["availabilityZone"])
+    assert group.inputs["vpcZoneIdentifiers"] == [first_public.resource_id]
+    template = run.one(
+        "aws:ec2/launchTemplate:LaunchTemplate", "eks-platform-dev-network-nat-instance-lt"
+    )
+    assert group.inputs["launchTemplate"]["id"] == template.resource_id
+    assert template.inputs["instanceType"] == "t4g.nano"
+    assert template.inputs["imageId"].startswith(
+        "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023"
+    )
+    assert template.inputs["imageId"].endswith("arm64")
+    assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+    assert template.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    assert template.inputs["tags"]["eks-platform/role"] == "nat-instance"
+    assert "keyName" not in template.inputs
+    script = base64.b64decode(template.inputs["userData"]).decode()
+    private_tables = [t.resource_id for t in run.by_type(ROUTE_TABLE) if "-private" in t.name]
+    assert len(private_tables) == 1
+    assert all(table in script for table in private_tables)
+    assert "--no-source-dest-check" in script and "MASQUERADE" in script
+    # No Pulumi-managed default route in the private table: the instance writes it at boot.
+    assert [r for r in default_routes(run) if r.inputs["routeTableId"] in private_tables] == []
+
+
+def test_nat_instance_permissions_are_scoped(run_dev):
+    run = run_dev(natMode="instance")
+    policy = json.loads(
+        run.one(
+            "aws:iam/rolePolicy:RolePolicy", "eks-platform-dev-network-nat-instance-policy"
+        ).inputs["policy"]
+    )
+    modify, routes = policy["Statement"]
+    assert modify["Action"] == "ec2:ModifyInstanceAttribute"
+    assert modify["Condition"]["StringEquals"] == {
+        "aws:ResourceTag/eks-platform/nat-instance": "eks-platform-dev-network-nat-instance"
+    }
+    private_tables = [t.resource_id for t in run.by_type(ROUTE_TABLE) if "-private" in t.name]
+    assert routes["Resource"] == [f"arn:aws:ec2:*:*:route-table/{t}" for t in private_tables]
+    group = run.one("aws:ec2/securityGroup:SecurityGroup")
+    assert group.inputs["ingress"][0]["cidrBlocks"] == ["10.0.0.0/16"]
+    assert all(rule["description"] for rule in group.inputs["ingress"] + group.inputs["egress"])

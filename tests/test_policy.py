@@ -189,6 +189,14 @@ def test_stack_rule_passes_and_fails(policy):
     assert len(violations_of(policy, bad)) == 1
 
 
+def test_the_nat_instance_may_have_a_public_ip_and_only_it():
+    public = {"networkInterfaces": [{"associatePublicIpAddress": "true"}]}
+    nat = reg("nat", LT, {**public, "tags": {"eks-platform/role": "nat-instance"}})
+    node = reg("node", LT, {**public, "tags": {"eks-platform/role": "node"}})
+    assert violations_of("no-public-ip-on-nodes", [nat]) == []
+    assert len(violations_of("no-public-ip-on-nodes", [node])) == 1
+
+
 def test_a_vpc_without_an_adopted_default_security_group_fails():
     assert violations_of("default-security-group-empty", [VPC]) == [
         "VPC's default security group is not adopted and emptied [CKV2_AWS_12]"
@@ -223,7 +231,6 @@ def test_shipped_stacks_have_no_mandatory_violations(stack):
             "eks-endpoint-restricted",
             "log-group-retention-one-year",
             "k8s-service-source-ranges",
-            "nat-gateway-per-zone",
         }
 
 

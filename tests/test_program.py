@@ -9,10 +9,10 @@ from eks_platform.offline.cli import main as plan_main
 
 
 @pytest.mark.parametrize(
-    ("stack", "region", "zones", "nats"),
-    [("dev", "us-west-2", 2, 1), ("prod", "ap-northeast-2", 3, 3)],
+    ("stack", "region", "zones", "nats", "nat_instances"),
+    [("dev", "us-west-2", 2, 0, 1), ("prod", "ap-northeast-2", 3, 3, 0)],
 )
-def test_shipped_stacks_run_through_main(run_dev, stack, region, zones, nats):
+def test_shipped_stacks_run_through_main(run_dev, stack, region, zones, nats, nat_instances):
     run = run_dev(stack)
     assert run.config.region == region
     assert run.outputs["region"] == region
@@ -23,6 +23,7 @@ def test_shipped_stacks_run_through_main(run_dev, stack, region, zones, nats):
     assert len(run.outputs["publicSubnetIds"]) == zones
     assert run.outputs["vpcId"] == run.one("aws:ec2/vpc:Vpc").resource_id
     assert len(run.by_type("aws:ec2/natGateway:NatGateway")) == nats
+    assert len(run.by_type("eks-platform:index:NatInstance")) == nat_instances
 
 
 def test_stacks_differ_as_documented(run_dev):
@@ -46,7 +47,7 @@ def test_plan_command_prints_the_tree_and_a_count(project_dir, capsys):
     assert "stack dev (us-west-2)" in out
     assert "eks-platform:index:Network" in out
     assert "aws:ec2/vpc:Vpc" in out
-    assert "56 resources (48 cloud resources, 8 components)" in out
+    assert "61 resources (52 cloud resources, 9 components)" in out
 
 
 def test_plan_command_reports_bad_config_without_traceback(project_dir, capsys):

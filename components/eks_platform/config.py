@@ -31,7 +31,7 @@ from .workload_args import LoadBalancerControllerArgs, WorkloadArgs
 if TYPE_CHECKING:
     from .component_args import EksPlatformArgs
 
-NatMode = Literal["none", "single", "per_az"]
+NatMode = Literal["none", "single", "per_az", "instance"]
 
 MIN_ZONES = 2
 MAX_ZONES = 4
@@ -92,7 +92,7 @@ class PlatformArgs(BaseModel):
     vpc_cidr: str = "10.0.0.0/16"
     """VPC IPv4 range; must be private (RFC 1918 or 100.64.0.0/10)."""
     nat_mode: NatMode = "single"
-    """Egress for private subnets: none, single (one NAT gateway) or per_az (one per zone, HA)."""
+    """Private egress: none, single NAT gateway, per_az (one per zone, HA) or instance (dev)."""
     flow_logs_retention_days: int = 90
     """Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."""
 
@@ -197,6 +197,15 @@ class PlatformArgs(BaseModel):
     @classmethod
     def _retention_allowed(cls, value: int) -> int:
         return retention_days(value)
+
+    @field_validator("nat_mode")
+    @classmethod
+    def _nat_instance_not_in_production(cls, value: str, info: ValidationInfo) -> str:
+        if value == "instance" and info.data.get("production"):
+            raise problem(
+                "instance is for non-production stacks (one instance in one zone); use per_az"
+            )
+        return value
 
     # --- bring your own VPC --------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from .cidr import ZoneSubnets
 from .config import NatMode
 from .iam import trust_policy
+from .nat_instance import NatInstance
 
 PUBLIC_ELB_TAG = {"kubernetes.io/role/elb": "1"}
 INTERNAL_ELB_TAG = {"kubernetes.io/role/internal-elb": "1"}
@@ -41,6 +42,8 @@ class NetworkArgs:
     """KMS key for the flow log group (CKV_AWS_158); None leaves CloudWatch's default encryption."""
     protect: bool = False
     """Pulumi protect on the VPC and the flow log group."""
+    ssm_policy_arn: pulumi.Input[str] | None = None
+    """ARN of AmazonSSMManagedInstanceCore (the partition's), for a NAT instance."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,18 @@ class Network(pulumi.ComponentResource):
 
         nat_gateways = self._nat_gateways(args.subnets, public_subnets, igw)
         private_tables = self._private_route_tables(vpc, private_subnets, nat_gateways)
+        if args.nat_mode == "instance":
+            NatInstance(
+                f"{name}-nat-instance",
+                vpc_id=vpc.id,
+                vpc_cidr=args.vpc_cidr,
+                subnet_id=public_subnets[0].id,
+                route_table_ids=[table.id for table in private_tables],
+                managed_policy_arn=args.ssm_policy_arn
+                or "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+                tags=args.tags,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+            )
 
         # Gateway endpoints are free and keep image-layer pulls (ECR stores layers in S3) off NAT.
         aws.ec2.VpcEndpoint(
@@ -184,7 +199,7 @@ class Network(pulumi.ComponentResource):
     ) -> list[aws.ec2.NatGateway]:
         """One NAT gateway in the first zone (single), one per zone (per_az) or none."""
         mode = self._args.nat_mode
-        count = {"none": 0, "single": 1, "per_az": len(zones)}[mode]
+        count = {"none": 0, "single": 1, "per_az": len(zones), "instance": 0}[mode]
         gateways = []
         for zone, subnet in list(zip(zones, public_subnets, strict=True))[:count]:
             name = f"{self._name}-nat-{zone.zone}"

@@ -134,7 +134,14 @@ class EksPlatform(pulumi.ComponentResource):
             protect=platform.protect,
             opts=child,
         )
-        network = self._network(name, platform, cluster_name, key.arn, tags)
+        network = self._network(
+            name,
+            args=platform,
+            cluster_name=cluster_name,
+            kms_key_arn=key.arn,
+            tags=tags,
+            context=context,
+        )
         control_plane = ControlPlane(
             f"{name}-control-plane",
             ControlPlaneArgs(
@@ -263,10 +270,12 @@ class EksPlatform(pulumi.ComponentResource):
     def _network(
         self,
         name: str,
+        *,
         args: PlatformArgs,
         cluster_name: str,
         kms_key_arn: pulumi.Output[str],
         tags: dict[str, str],
+        context: AwsContext,
     ) -> NetworkRefs:
         if args.uses_existing_vpc:
             return NetworkRefs(
@@ -292,6 +301,7 @@ class EksPlatform(pulumi.ComponentResource):
                 tags=tags,
                 log_kms_key_arn=kms_key_arn,
                 protect=args.protect,
+                ssm_policy_arn=context.managed_policy("AmazonSSMManagedInstanceCore"),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -162,6 +162,33 @@ def _node_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
             )
 
 
+def _auto_scaling_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
+    """Instances an Auto Scaling group keeps (the NAT instance): type, volume and public IP from
+    its launch template."""
+    templates = {
+        r.resource_id: r for r in registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
+    }
+    for group in (r for r in registrations if r.type == "aws:autoscaling/group:Group"):
+        count = int(group.inputs.get("desiredCapacity", group.inputs.get("minSize", 0)))
+        template = templates.get(group.inputs.get("launchTemplate", {}).get("id"))
+        if template is None:
+            pricer.add("ec2:unknown", group.name, count * pricer.hours, "instance-hours")
+            continue
+        instance_type = template.inputs.get("instanceType", "unknown")
+        pricer.add(
+            f"ec2:{instance_type}", group.name, count * pricer.hours, "instance-hours",
+            note=f"{count} x {instance_type}, on-demand",
+        )  # fmt: skip
+        for mapping in template.inputs.get("blockDeviceMappings", []):
+            size = mapping.get("ebs", {}).get("volumeSize", 0)
+            pricer.add(
+                "ebs_gp3", group.name, count * size, "GB-months", note=f"{count} x {size} GiB"
+            )
+        interfaces = template.inputs.get("networkInterfaces", [])
+        if any(str(i.get("associatePublicIpAddress")).lower() == "true" for i in interfaces):
+            pricer.add("public_ipv4", group.name, count * pricer.hours, "address-hours")
+
+
 def _load_balancers(pricer: _Pricer, registrations: list[Registration], public_zones: int) -> None:
     for service in (r for r in registrations if r.type == "kubernetes:core/v1:Service"):
         if service.inputs.get("spec", {}).get("type") != "LoadBalancer":
@@ -240,6 +267,7 @@ def estimate_cost(
     for eip in by_type.get("aws:ec2/eip:Eip", []):
         pricer.add("public_ipv4", eip.name, pricer.hours, "address-hours")
     _node_groups(pricer, registrations)
+    _auto_scaling_groups(pricer, registrations)
     public_subnets = [
         s
         for s in by_type.get("aws:ec2/subnet:Subnet", [])

@@ -57,7 +57,9 @@ class _Resources:
         )
         self.public = [s for s in subnets if "kubernetes.io/role/elb" in s.inputs.get("tags", {})]
         self.private = [s for s in subnets if s not in self.public]
-        self.nats = self.of("aws:ec2/natGateway:NatGateway")
+        self.nat_gateways = self.of("aws:ec2/natGateway:NatGateway")
+        self.nat_instances = self.of("aws:autoscaling/group:Group")
+        self.nats = self.nat_gateways + self.nat_instances
         self.igws = self.of("aws:ec2/internetGateway:InternetGateway")
         self.clusters = self.of("eks:index:Cluster")
         self.groups = self.of("aws:eks/nodeGroup:NodeGroup")
@@ -92,7 +94,8 @@ def _network(chart: _Chart, res: _Resources) -> None:
         "public_tier",
         "public subnets",
         [(chart.id(s), _subnet_label("public", s)) for s in res.public]
-        + [(chart.id(n), "NAT gateway") for n in res.nats],
+        + [(chart.id(n), "NAT gateway") for n in res.nat_gateways]
+        + [(chart.id(n), "NAT instance (Auto Scaling group of one)") for n in res.nat_instances],
     )
     chart.subgraph(
         "private_tier",
