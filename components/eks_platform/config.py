@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_va
 
 from .cidr import SUBNET_PREFIX_MAX, SUBNET_PREFIX_MIN, CidrPlanError, plan_subnets
 from .compute_args import FargateProfileArgs, FargateSelectorArgs, NodeGroupArgs, TaintArgs
-from .validation import MODEL_CONFIG, problem, resource_name, retention_days
+from .validation import MODEL_CONFIG, malformed_networks, problem, resource_name, retention_days
 from .versions import DEFAULT_KUBERNETES_VERSION, version_problem
 from .workload_args import LoadBalancerControllerArgs, WorkloadArgs
 
@@ -315,12 +315,7 @@ class PlatformArgs(BaseModel):
     @field_validator("public_access_cidrs")
     @classmethod
     def _public_access(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        malformed = []
-        for cidr in value:
-            try:
-                ipaddress.IPv4Network(cidr, strict=True)
-            except ValueError:
-                malformed.append(cidr)
+        malformed = malformed_networks(value, ipv4_only=True)
         if malformed:
             raise problem("not IPv4 networks: {cidrs}", cidrs=", ".join(malformed))
         if info.data.get("endpoint_public_access") and not value:

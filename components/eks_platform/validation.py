@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -49,6 +50,18 @@ def resource_name(value: str, pattern: re.Pattern[str], max_length: int) -> str:
             max_length=max_length,
         )
     return value
+
+
+def malformed_networks(cidrs: list[str], *, ipv4_only: bool) -> list[str]:
+    """The entries that are not networks in CIDR notation (host bits zero)."""
+    parse = ipaddress.IPv4Network if ipv4_only else ipaddress.ip_network
+    malformed = []
+    for cidr in cidrs:
+        try:
+            parse(cidr, strict=True)
+        except ValueError:
+            malformed.append(cidr)
+    return malformed
 
 
 def retention_days(value: int) -> int:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from .validation import DNS_LABEL_PATTERN, MODEL_CONFIG, check_labels, problem
+from .validation import DNS_LABEL_PATTERN, MODEL_CONFIG, check_labels, malformed_networks, problem
 
 DEFAULT_CHART = "oci://ghcr.io/stefanprodan/charts/podinfo"
 DEFAULT_CHART_VERSION = "6.14.1"
@@ -124,12 +123,7 @@ class WorkloadArgs(BaseModel):
     @field_validator("source_ranges")
     @classmethod
     def _source_ranges(cls, value: list[str]) -> list[str]:
-        malformed = []
-        for cidr in value:
-            try:
-                ipaddress.ip_network(cidr, strict=True)
-            except ValueError:
-                malformed.append(cidr)
+        malformed = malformed_networks(value, ipv4_only=False)
         if malformed:
             raise problem("not IP networks: {cidrs}", cidrs=", ".join(malformed))
         return value
