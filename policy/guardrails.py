@@ -299,6 +299,18 @@ def _admin_wildcard(props: Props, _: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def _node_class(props: Props, config: Mapping[str, Any]) -> list[str]:
+    """Karpenter's EC2NodeClass carries the same IMDS and volume settings as a launch template."""
+    spec = props.get("spec") or {}
+    problems = _imdsv2(spec, config) + _hop_limit(spec, config)
+    unencrypted = [
+        m.get("deviceName", "?")
+        for m in spec.get("blockDeviceMappings") or []
+        if not (m.get("ebs") or {}).get("encrypted")
+    ]
+    return problems + _when(bool(unencrypted), f"unencrypted volumes: {', '.join(unencrypted)}")
+
+
 # --- Kubernetes ---------------------------------------------------------------------------------
 
 
@@ -443,6 +455,10 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
          {"minRetentionDays": {"type": "integer", "default": 365}}),
     rule("log-group-encrypted", "CKV_AWS_158", "Log groups are KMS-encrypted.", MANDATORY,
          {"aws:cloudwatch/logGroup:LogGroup": lambda p, _: _when(not p.get("kmsKeyId"), "log group not KMS-encrypted")}),
+    rule("karpenter-node-class-hardened", "CKV_AWS_79, CKV_AWS_341, CKV_AWS_3", "Karpenter's nodes: IMDSv2, hop limit, encrypted volumes.", MANDATORY,
+         {"kubernetes:karpenter.k8s.aws/v1:EC2NodeClass": _node_class}, {"maxHopLimit": {"type": "integer", "default": 1}}),
+    rule("sqs-queue-encrypted", "CKV_AWS_27", "SQS queues are encrypted at rest.", MANDATORY,
+         {"aws:sqs/queue:Queue": lambda p, _: _when(not (p.get("sqsManagedSseEnabled") or p.get("kmsMasterKeyId")), "queue not encrypted")}),
     rule("iam-no-admin-wildcard", "least privilege", "No policy allows * on *.", MANDATORY,
          {"aws:iam/rolePolicy:RolePolicy": _admin_wildcard, "aws:iam/policy:Policy": _admin_wildcard}),
     rule("k8s-namespace-not-default", "CKV_K8S_21, CIS 4.5.2", "Workloads stay out of the default namespace.",

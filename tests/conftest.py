@@ -6,9 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from eks_platform.offline import StackRun, load_stack_config, run_program, run_stack
+from eks_platform.offline.mocks import PlatformMocks
+from eks_platform.offline.recorder import RecordingMonitor, Registration
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,5 +37,19 @@ def run_with_stack_config() -> Callable[..., StackRun]:
 
     def run(program: Callable[[], Any], stack: str = "dev", **overrides: Any) -> StackRun:
         return run_program(program, load_stack_config(PROJECT_DIR, stack, overrides))
+
+    return run
+
+
+@pytest.fixture
+def run_bad() -> Callable[[dict[str, Any]], tuple[str, list[Registration]]]:
+    """Run the dev stack with bad ``overrides``: the error message and what got registered."""
+
+    def run(overrides: dict[str, Any]) -> tuple[str, list[Registration]]:
+        monitor = RecordingMonitor(PlatformMocks(overrides.get("aws:region", "us-west-2")))
+        with pytest.raises(pulumi.RunError) as caught:
+            run_stack(PROJECT_DIR, "dev", overrides, monitor=monitor)
+        registered = [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
+        return str(caught.value), registered
 
     return run

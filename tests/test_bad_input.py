@@ -11,12 +11,7 @@ import json
 import subprocess
 import sys
 
-import pulumi
 import pytest
-
-from eks_platform.offline.mocks import PlatformMocks
-from eks_platform.offline.recorder import RecordingMonitor
-from eks_platform.offline.run import run_stack
 
 NS = "eks-platform:"
 ARN_STS = "arn:aws:sts::123456789012:assumed-role/admin/session"
@@ -80,6 +75,13 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "fargate-no-selectors": ({"fargateProfiles": [{"name": "p", "selectors": []}]}, "fargateProfiles[0].selectors", "[]", "at least 1 item"),
     "fargate-namespace": ({"fargateProfiles": [{"name": "p", "selectors": [{"namespace": "Bad_NS"}]}]}, "fargateProfiles[0].selectors[0].namespace", "Bad_NS", "1-63 lowercase letters"),
     "fargate-duplicates": ({"fargateProfiles": [PROFILE, PROFILE]}, "fargateProfiles", "'name': 'p'", "duplicate Fargate profile names: p"),
+    # compute modes
+    "compute-mode": ({"computeMode": "fleet"}, "computeMode", "fleet", "'managed', 'karpenter' or 'auto'"),
+    "karpenter-in-managed-mode": ({"karpenter": {"cpuLimit": 8}}, "karpenter", "'cpuLimit': 8", "only used with computeMode karpenter"),
+    "karpenter-cpu-limit": ({"computeMode": "karpenter", "karpenter": {"cpuLimit": 0}}, "karpenter.cpuLimit", "0", "greater than 0"),
+    "karpenter-no-capacity-type": ({"computeMode": "karpenter", "karpenter": {"capacityTypes": []}}, "karpenter.capacityTypes", "[]", "at least one capacity type out of spot, on-demand"),
+    "karpenter-architecture": ({"computeMode": "karpenter", "karpenter": {"architectures": ["riscv"]}}, "karpenter.architectures", "riscv", "at least one architecture out of arm64, amd64"),
+    "auto-with-node-groups": ({"computeMode": "auto"}, "nodeGroups", "spot-arm", "not used with computeMode auto"),
     # workload
     "replicas-zero": ({"workload": {"replicas": 0}}, "workload.replicas", "0", "greater than or equal to 1"),
     "scheme": ({"workload": {"scheme": "public"}}, "workload.scheme", "public", "'internet-facing' or 'internal'"),
@@ -95,16 +97,6 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
 }  # fmt: skip
 
 
-def run_bad(overrides: dict) -> tuple[str, list]:
-    """Run the dev stack with ``overrides``; return the error message and what got registered."""
-    region = overrides.get("aws:region", "us-west-2")
-    monitor = RecordingMonitor(PlatformMocks(region))
-    with pytest.raises(pulumi.RunError) as caught:
-        run_stack(".", "dev", overrides, monitor=monitor)
-    registered = [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
-    return str(caught.value), registered
-
-
 def test_the_matrix_is_large_and_covers_every_area():
     assert len(CASES) >= 40
     keys = " ".join(case[1] for case in CASES.values())
@@ -114,7 +106,7 @@ def test_the_matrix_is_large_and_covers_every_area():
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_is_refused_before_anything_is_registered(case):
+def test_bad_input_is_refused_before_anything_is_registered(run_bad, case):
     overrides, key, value, allowed = CASES[case]
     message, registered = run_bad(overrides)
     assert registered == []
@@ -125,7 +117,7 @@ def test_bad_input_is_refused_before_anything_is_registered(case):
     assert allowed in line, line  # what is allowed
 
 
-def test_several_problems_are_reported_together():
+def test_several_problems_are_reported_together(run_bad):
     message, registered = run_bad(
         {
             "vpcCidr": "8.8.0.0/16",

@@ -79,6 +79,12 @@ RESOURCE_CASES = {
     "log-group-retention-one-year": ("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": 365}, {"retentionInDays": 30}),
     "log-group-encrypted": ("aws:cloudwatch/logGroup:LogGroup", {"kmsKeyId": "arn:aws:kms:x"}, {}),
     "iam-no-admin-wildcard": ("aws:iam/rolePolicy:RolePolicy", {"policy": SCOPED}, {"policy": ADMIN}),
+    "karpenter-node-class-hardened": (
+        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+        {"spec": {**IMDS_OK, "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": True}}]}},
+        {"spec": {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}, "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {}}]}},
+    ),
+    "sqs-queue-encrypted": ("aws:sqs/queue:Queue", {"sqsManagedSseEnabled": True}, {"sqsManagedSseEnabled": False}),
     "k8s-namespace-not-default": (
         "kubernetes:core/v1:Service",
         {"kind": "Service", "metadata": {"namespace": "web"}},

@@ -106,6 +106,19 @@ class WorkloadInput(TypedDict, total=False):
     """Client ranges allowed through the load balancer (loadBalancerSourceRanges); empty = all."""
 
 
+class KarpenterInput(TypedDict, total=False):
+    """Karpenter's default NodePool (computeMode karpenter)."""
+
+    capacity_types: list[str]
+    """Capacity types Karpenter may buy: spot and/or on-demand."""
+    architectures: list[str]
+    """CPU architectures of the nodes: arm64 (Graviton) and/or amd64."""
+    cpu_limit: int
+    """Most vCPUs the NodePool may run at once (a cost ceiling)."""
+    memory_limit_gib: int
+    """Most memory, in GiB, the NodePool may run at once."""
+
+
 class EksPlatformArgs(TypedDict, total=False):
     """Everything the platform needs, validated; built from keyword arguments or stack config."""
 
@@ -155,6 +168,10 @@ class EksPlatformArgs(TypedDict, total=False):
     """IAM role or user ARNs granted cluster admin (AmazonEKSClusterAdminPolicy)."""
     read_only_principal_arns: list[str]
     """IAM role or user ARNs granted read-only access (AmazonEKSViewPolicy)."""
+    compute_mode: str
+    """managed (node groups), karpenter (node groups run Karpenter only) or auto (EKS Auto Mode)."""
+    karpenter: KarpenterInput | None
+    """Karpenter's NodePool (computeMode karpenter only; defaults apply when left out)."""
     node_groups: list[NodeGroupInput]
     """Managed node groups (at least one; see the node group table)."""
     fargate_profiles: list[FargateProfileInput]

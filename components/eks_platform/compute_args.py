@@ -218,3 +218,40 @@ class FargateProfileArgs(BaseModel):
     @classmethod
     def _name_syntax(cls, value: str) -> str:
         return resource_name(value, NODE_GROUP_NAME_PATTERN, 63)
+
+
+class KarpenterArgs(BaseModel):
+    """Karpenter's default NodePool (computeMode karpenter)."""
+
+    model_config = MODEL_CONFIG
+
+    capacity_types: list[str] = Field(default_factory=lambda: ["spot", "on-demand"])
+    """Capacity types Karpenter may buy: spot and/or on-demand."""
+    architectures: list[str] = Field(default_factory=lambda: ["arm64", "amd64"])
+    """CPU architectures of the nodes: arm64 (Graviton) and/or amd64."""
+    cpu_limit: int = Field(default=32, gt=0)
+    """Most vCPUs the NodePool may run at once (a cost ceiling)."""
+    memory_limit_gib: int = Field(default=128, gt=0)
+    """Most memory, in GiB, the NodePool may run at once."""
+
+    @field_validator("capacity_types")
+    @classmethod
+    def _capacity_types(cls, value: list[str]) -> list[str]:
+        return _subset(value, ("spot", "on-demand"), "capacity type")
+
+    @field_validator("architectures")
+    @classmethod
+    def _architectures(cls, value: list[str]) -> list[str]:
+        return _subset(value, ("arm64", "amd64"), "architecture")
+
+
+def _subset(value: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    unknown = [item for item in value if item not in allowed]
+    if unknown or not value:
+        raise problem(
+            "needs at least one {what} out of {allowed} (got {value})",
+            what=what,
+            allowed=", ".join(allowed),
+            value=", ".join(value) or "none",
+        )
+    return value

@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from .cidr import SUBNET_PREFIX_MAX, SUBNET_PREFIX_MIN, CidrPlanError, plan_subnets
-from .compute_args import FargateProfileArgs, FargateSelectorArgs, NodeGroupArgs, TaintArgs
+from .compute_args import (
+    FargateProfileArgs,
+    FargateSelectorArgs,
+    KarpenterArgs,
+    NodeGroupArgs,
+    TaintArgs,
+)
 from .validation import MODEL_CONFIG, malformed_networks, problem, resource_name, retention_days
 from .versions import DEFAULT_KUBERNETES_VERSION, version_problem
 from .workload_args import LoadBalancerControllerArgs, WorkloadArgs
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
     from .component_args import EksPlatformArgs
 
 NatMode = Literal["none", "single", "per_az", "instance"]
+ComputeMode = Literal["managed", "karpenter", "auto"]
 
 MIN_ZONES = 2
 MAX_ZONES = 4
@@ -119,6 +126,10 @@ class PlatformArgs(BaseModel):
     read_only_principal_arns: list[str] = Field(default_factory=list)
     """IAM role or user ARNs granted read-only access (AmazonEKSViewPolicy)."""
 
+    compute_mode: ComputeMode = "managed"
+    """managed (node groups), karpenter (node groups run Karpenter only) or auto (EKS Auto Mode)."""
+    karpenter: KarpenterArgs | None = None
+    """Karpenter's NodePool (computeMode karpenter only; defaults apply when left out)."""
     node_groups: list[NodeGroupArgs] = Field(default_factory=_default_node_groups)
     """Managed node groups (at least one; see the node group table)."""
     fargate_profiles: list[FargateProfileArgs] = Field(default_factory=list)
@@ -353,9 +364,26 @@ class PlatformArgs(BaseModel):
 
     # --- compute ---------------------------------------------------------------------------------
 
+    @field_validator("karpenter")
+    @classmethod
+    def _karpenter_only_in_its_mode(
+        cls, value: KarpenterArgs | None, info: ValidationInfo
+    ) -> KarpenterArgs | None:
+        mode = info.data.get("compute_mode")
+        if value is not None and mode is not None and mode != "karpenter":
+            raise problem(
+                "is only used with computeMode karpenter (computeMode is {mode})", mode=mode
+            )
+        return value
+
     @field_validator("node_groups")
     @classmethod
-    def _node_groups(cls, value: list[NodeGroupArgs]) -> list[NodeGroupArgs]:
+    def _node_groups(cls, value: list[NodeGroupArgs], info: ValidationInfo) -> list[NodeGroupArgs]:
+        mode = info.data.get("compute_mode")
+        if mode == "auto":
+            if value and value != _default_node_groups():
+                raise problem("are not used with computeMode auto (Auto Mode brings its own nodes)")
+            return []
         if not value:
             raise problem("needs at least one node group (CoreDNS and controllers run there)")
         _unique_names(value, "node group")
@@ -370,7 +398,11 @@ class PlatformArgs(BaseModel):
 
     @field_validator("fargate_profiles")
     @classmethod
-    def _fargate_profiles(cls, value: list[FargateProfileArgs]) -> list[FargateProfileArgs]:
+    def _fargate_profiles(
+        cls, value: list[FargateProfileArgs], info: ValidationInfo
+    ) -> list[FargateProfileArgs]:
+        if value and info.data.get("compute_mode") == "auto":
+            raise problem("are not used with computeMode auto")
         _unique_names(value, "Fargate profile")
         return value
 
@@ -433,7 +465,7 @@ _MISSING = "<not set>"
 def _alias(part: Any) -> Any:
     """Pydantic locates errors in defaults by field name; config users know the camelCase key."""
     models = (PlatformArgs, NodeGroupArgs, FargateProfileArgs, TaintArgs, FargateSelectorArgs,
-              WorkloadArgs, LoadBalancerControllerArgs)  # fmt: skip
+              WorkloadArgs, LoadBalancerControllerArgs, KarpenterArgs)  # fmt: skip
     for model in models:
         field = model.model_fields.get(part) if isinstance(part, str) else None
         if field is not None and field.alias:
@@ -455,7 +487,8 @@ def _model_at(location: tuple[Any, ...]) -> type[BaseModel]:
     model: type[BaseModel] = PlatformArgs
     nested = {"nodeGroups": NodeGroupArgs, "fargateProfiles": FargateProfileArgs,
               "taints": TaintArgs, "selectors": FargateSelectorArgs, "workload": WorkloadArgs,
-              "loadBalancerController": LoadBalancerControllerArgs}  # fmt: skip
+              "loadBalancerController": LoadBalancerControllerArgs,
+              "karpenter": KarpenterArgs}  # fmt: skip
     for part in location:
         model = nested.get(_alias(part), model)
     return model

@@ -13,6 +13,12 @@ import pulumi_eks as eks
 
 from .iam import AwsContext, service_role, trust_policy
 
+AUTO_MODE_POLICIES = (
+    "AmazonEKSComputePolicy",
+    "AmazonEKSBlockStoragePolicy",
+    "AmazonEKSLoadBalancingPolicy",
+    "AmazonEKSNetworkingPolicy",
+)
 ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 VIEW_POLICY = "AmazonEKSViewPolicy"
 
@@ -45,6 +51,8 @@ class ControlPlaneArgs:
     """EKS deletion protection."""
     protect: bool = False
     """Pulumi protect on the cluster and its log group."""
+    auto_mode: bool = False
+    """EKS Auto Mode: AWS runs compute, networking, DNS and load balancing; no addons here."""
     admin_principal_arns: Sequence[str] = ()
     """IAM principals mapped to AmazonEKSClusterAdminPolicy."""
     read_only_principal_arns: Sequence[str] = ()
@@ -88,6 +96,7 @@ class ControlPlane(pulumi.ComponentResource):
     kubeconfig_json: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
+    auto_mode_node_role_name: pulumi.Output[str]
     addons_ready: list[pulumi.Resource]
 
     def __init__(
@@ -105,7 +114,12 @@ class ControlPlane(pulumi.ComponentResource):
             assume_role_policy=trust_policy(
                 "eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
             ),
-            managed_policies=["AmazonEKSClusterPolicy"],
+            # Auto Mode manages nodes, volumes, load balancers and networking with this role
+            # (the policies pulumi-eks attaches to its own role in Auto Mode).
+            managed_policies=[
+                "AmazonEKSClusterPolicy",
+                *(AUTO_MODE_POLICIES if args.auto_mode else ()),
+            ],
             context=context,
             tags=tags,
             parent=self,
@@ -172,6 +186,8 @@ class ControlPlane(pulumi.ComponentResource):
             encryption_config_key_arn=args.kms_key_arn,
             create_oidc_provider=True,
             deletion_protection=args.deletion_protection,
+            # Built-in node pools (general-purpose, system) and a node role pulumi-eks creates.
+            auto_mode=eks.AutoModeOptionsArgs(enabled=True) if args.auto_mode else None,
             tags=tags,
             opts=pulumi.ResourceOptions(
                 parent=self,
@@ -187,7 +203,8 @@ class ControlPlane(pulumi.ComponentResource):
         self.cluster_name = cluster.kubeconfig_json.apply(lambda _: args.cluster_name)
         self.endpoint = cluster.kubeconfig_json.apply(_server_of)
         self.oidc_provider_arn = cluster.oidc_provider_arn
-        self.addons_ready = self._addons(name, context, tags)
+        self.auto_mode_node_role_name = cluster.auto_mode_node_role_name
+        self.addons_ready = [] if args.auto_mode else self._addons(name, context, tags)
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,

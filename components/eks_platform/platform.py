@@ -7,12 +7,22 @@ import pulumi_kubernetes as k8s
 from .cidr import plan_subnets
 from .component_args import EksPlatformArgs
 from .compute import Compute, ComputeArgs
+from .compute_args import KarpenterArgs
 from .config import PlatformArgs, validate_platform_args
 from .control_plane import ControlPlane, ControlPlaneArgs
 from .iam import AwsContext
+from .karpenter import Karpenter, KarpenterComponentArgs
 from .kms import PlatformKey
 from .network import Network, NetworkArgs, NetworkRefs
-from .workload import ControllerArgs, LoadBalancerController, SampleApp, SampleAppArgs
+from .workload import (
+    AUTO_MODE_LOAD_BALANCER,
+    CONTROLLER_LOAD_BALANCER,
+    IN_TREE_LOAD_BALANCER,
+    ControllerArgs,
+    LoadBalancerController,
+    SampleApp,
+    SampleAppArgs,
+)
 from .zones import offered_zones, with_resolved_zones
 
 
@@ -157,6 +167,7 @@ class EksPlatform(pulumi.ComponentResource):
                 log_retention_days=platform.cluster_log_retention_days,
                 deletion_protection=platform.deletion_protection,
                 protect=platform.protect,
+                auto_mode=platform.compute_mode == "auto",
                 admin_principal_arns=platform.admin_principal_arns,
                 read_only_principal_arns=platform.read_only_principal_arns,
                 tags=tags,
@@ -164,25 +175,31 @@ class EksPlatform(pulumi.ComponentResource):
             context,
             opts=child,
         )
-        compute = Compute(
-            f"{name}-compute",
-            ComputeArgs(
-                cluster_name=control_plane.cluster_name,
-                private_subnet_ids=network.private_subnet_ids,
-                node_groups=platform.node_groups,
-                fargate_profiles=platform.fargate_profiles,
-                ready=control_plane.addons_ready,
-                tags=tags,
-            ),
-            context,
-            opts=child,
+        auto = platform.compute_mode == "auto"
+        compute = (
+            None
+            if auto
+            else Compute(
+                f"{name}-compute",
+                ComputeArgs(
+                    cluster_name=control_plane.cluster_name,
+                    private_subnet_ids=network.private_subnet_ids,
+                    node_groups=platform.node_groups,
+                    fargate_profiles=platform.fargate_profiles,
+                    ready=control_plane.addons_ready,
+                    tags=tags,
+                ),
+                context,
+                opts=child,
+            )
         )
         app_url = self._kubernetes_side(
             name,
             args=platform,
             control_plane=control_plane,
-            compute=compute,
+            workers_ready=compute.workers_ready if compute else [],
             network=network,
+            context=context,
             tags=tags,
         )
 
@@ -190,7 +207,13 @@ class EksPlatform(pulumi.ComponentResource):
         self.endpoint = control_plane.endpoint
         self.kubeconfig = pulumi.Output.secret(control_plane.kubeconfig_json)
         self.oidc_provider_arn = control_plane.oidc_provider_arn
-        self.node_role_arn = compute.node_role_arn
+        self.node_role_arn = (
+            compute.node_role_arn
+            if compute
+            else pulumi.Output.all(
+                context.partition, context.account_id, control_plane.auto_mode_node_role_name
+            ).apply(lambda v: f"arn:{v[0]}:iam::{v[1]}:role/{v[2]}")
+        )
         self.node_security_group_id = aws.eks.get_cluster_output(
             name=control_plane.cluster_name, opts=pulumi.InvokeOptions(parent=self)
         ).vpc_config.cluster_security_group_id
@@ -223,13 +246,16 @@ class EksPlatform(pulumi.ComponentResource):
         *,
         args: PlatformArgs,
         control_plane: ControlPlane,
-        compute: Compute,
+        workers_ready: list[pulumi.Resource],
         network: NetworkRefs,
+        context: AwsContext,
         tags: dict[str, str],
     ) -> pulumi.Output[str] | None:
-        """The load balancer controller and the sample app; returns the app's URL if any."""
-        controller_enabled = args.load_balancer_controller.enabled
-        if not (controller_enabled or args.workload.enabled):
+        """Karpenter, the load balancer controller and the sample app; the app's URL if any."""
+        mode = args.compute_mode
+        # Auto Mode balances load itself; the controller would compete with it.
+        controller_enabled = args.load_balancer_controller.enabled and mode != "auto"
+        if not (controller_enabled or args.workload.enabled or mode == "karpenter"):
             return None
         # From the cluster's kubeconfig output, never a local file: deploys the same anywhere.
         provider = k8s.Provider(
@@ -237,6 +263,20 @@ class EksPlatform(pulumi.ComponentResource):
             kubeconfig=pulumi.Output.secret(control_plane.kubeconfig_json),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        if mode == "karpenter":
+            Karpenter(
+                f"{name}-karpenter",
+                KarpenterComponentArgs(
+                    cluster_name=control_plane.cluster_name,
+                    settings=args.karpenter or KarpenterArgs(),
+                    system_node_group=args.node_groups[0].name,
+                    workers_ready=workers_ready,
+                    tags=tags,
+                ),
+                provider,
+                context,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         controller = None
         if controller_enabled:
             controller = LoadBalancerController(
@@ -246,7 +286,7 @@ class EksPlatform(pulumi.ComponentResource):
                     region=args.region,
                     vpc_id=network.vpc_id,
                     replicas=args.load_balancer_controller.replicas,
-                    workers_ready=compute.workers_ready,
+                    workers_ready=workers_ready,
                     tags=tags,
                 ),
                 provider,
@@ -254,12 +294,17 @@ class EksPlatform(pulumi.ComponentResource):
             )
         if not args.workload.enabled:
             return None
+        if mode == "auto":
+            load_balancer = AUTO_MODE_LOAD_BALANCER
+        else:
+            load_balancer = CONTROLLER_LOAD_BALANCER if controller else IN_TREE_LOAD_BALANCER
         app = SampleApp(
             f"{name}-app",
             SampleAppArgs(
                 workload=args.workload,
-                workers_ready=compute.workers_ready,
+                workers_ready=workers_ready,
                 controller=controller.release if controller else None,
+                load_balancer=load_balancer,
                 tags=tags,
             ),
             provider,

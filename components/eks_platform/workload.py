@@ -28,6 +28,12 @@ CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 CONTROLLER_POLICY_FILE = "aws_load_balancer_controller_iam_policy.json"
 
 # Pod Security Admission: the namespace only admits pods meeting the restricted profile.
+# How the sample Service gets its NLB: through the controller, EKS Auto Mode or the legacy
+# in-tree cloud provider (loadBalancerClass None).
+CONTROLLER_LOAD_BALANCER = "service.k8s.aws/nlb"
+AUTO_MODE_LOAD_BALANCER = "eks.amazonaws.com/nlb"
+IN_TREE_LOAD_BALANCER = None
+
 RESTRICTED_NAMESPACE_LABELS = {
     f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")
 }
@@ -144,6 +150,8 @@ class SampleAppArgs:
     """Node groups and CoreDNS."""
     controller: k8s.helm.v3.Release | None
     """The load balancer controller's release; None when the controller is switched off."""
+    load_balancer: str | None = CONTROLLER_LOAD_BALANCER
+    """The Service's loadBalancerClass (controller, Auto Mode) or None (in-tree)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags for the load balancer (through the controller)."""
 
@@ -189,11 +197,11 @@ def podinfo_values(workload: WorkloadArgs) -> dict[str, Any]:
 
 
 def service_annotations(
-    workload: WorkloadArgs, controller_enabled: bool, tags: dict[str, str]
+    workload: WorkloadArgs, load_balancer: str | None, tags: dict[str, str]
 ) -> dict[str, str]:
-    """NLB with IP targets through the controller; the legacy in-tree NLB without it."""
+    """NLB with IP targets through the controller or Auto Mode; the legacy in-tree NLB else."""
     prefix = "service.beta.kubernetes.io/aws-load-balancer"
-    if not controller_enabled:
+    if load_balancer is IN_TREE_LOAD_BALANCER:
         # The in-tree cloud provider registers instance targets; it has no scheme annotation.
         annotations = {f"{prefix}-type": "nlb"}
         if workload.scheme == "internal":
@@ -274,11 +282,11 @@ class SampleApp(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=workload.release_name,
                 namespace=namespace_name,
-                annotations=service_annotations(workload, args.controller is not None, args.tags),
+                annotations=service_annotations(workload, args.load_balancer, args.tags),
             ),
             spec=k8s.core.v1.ServiceSpecArgs(
                 type="LoadBalancer",
-                load_balancer_class="service.k8s.aws/nlb" if args.controller else None,
+                load_balancer_class=args.load_balancer,
                 selector=workload.selector,
                 ports=[
                     k8s.core.v1.ServicePortArgs(

@@ -233,6 +233,61 @@ def _fargate_pods(pricer: _Pricer, registrations: list[Registration]) -> None:
         pricer.add("fargate_memory", release.name, replicas * memory_gb * pricer.hours, "GB-hours")
 
 
+def _requested(registrations: list[Registration]) -> tuple[float, float]:
+    """vCPU and GiB the Helm-released pods request that may land on launched nodes (releases
+    pinned by a nodeSelector, like Karpenter's own, stay on the node groups)."""
+    cpu = memory = 0.0
+    for release in (r for r in registrations if r.type == "kubernetes:helm.sh/v3:Release"):
+        values = release.inputs.get("values", {})
+        if values.get("nodeSelector"):
+            continue
+        replicas = int(values.get("replicaCount", 1))
+        requests = values.get("resources", {}).get("requests", {})
+        cpu += replicas * _cpu(requests.get("cpu", "0"))
+        memory += replicas * _memory_gb(requests.get("memory", "0"))
+    return cpu, memory
+
+
+def _requirement(pool: Registration, key: str) -> list[str]:
+    requirements = (
+        pool.inputs.get("spec", {}).get("template", {}).get("spec", {}).get("requirements", [])
+    )
+    return next((r.get("values", []) for r in requirements if r.get("key") == key), [])
+
+
+def _launched_nodes(pricer: _Pricer, registrations: list[Registration]) -> None:
+    """Karpenter and Auto Mode launch nodes for pending pods; the plan cannot see them, so it
+    prices enough for the requested pods plus headroom (an assumption, listed)."""
+    pools = [r for r in registrations if r.type == "kubernetes:karpenter.sh/v1:NodePool"]
+    auto = [
+        c
+        for c in registrations
+        if c.type == "eks:index:Cluster" and (c.inputs.get("autoMode") or {}).get("enabled")
+    ]
+    if not pools and not auto:
+        return
+    cpu, memory = _requested(registrations)
+    headroom = assumption("launched_node_headroom")
+    # t4g.medium / t3.medium: 2 vCPU, 4 GiB.
+    count = max(1, math.ceil(cpu * headroom / 2), math.ceil(memory * headroom / 4))
+    source = pools[0] if pools else auto[0]
+    arm = not pools or "arm64" in _requirement(pools[0], "kubernetes.io/arch")
+    spot = bool(pools) and "spot" in _requirement(pools[0], "karpenter.sh/capacity-type")
+    instance_type = "t4g.medium" if arm else "t3.medium"
+    note = f"{count} x {instance_type} for {cpu:g} vCPU / {memory:g} GiB requested (estimate)"
+    pricer.add(
+        f"ec2:{instance_type}", source.name, count * pricer.hours, "instance-hours",
+        per_month_factor=(1 - assumption("spot_discount")) if spot else 1.0,
+        note=note + (", Spot" if spot else ", on-demand"),
+    )  # fmt: skip
+    pricer.add("ebs_gp3", source.name, count * 20, "GB-months", note=f"{count} x 20 GiB")
+    if auto:
+        pricer.add(
+            "eks_auto_mode_fee", source.name, count * pricer.hours, "instance-hours",
+            note="EKS Auto Mode management fee per node (not in the price table)",
+        )  # fmt: skip
+
+
 def _cpu(quantity: str) -> float:
     text = str(quantity)
     return float(text[:-1]) / 1000 if text.endswith("m") else float(text or 0)
@@ -268,6 +323,7 @@ def estimate_cost(
         pricer.add("public_ipv4", eip.name, pricer.hours, "address-hours")
     _node_groups(pricer, registrations)
     _auto_scaling_groups(pricer, registrations)
+    _launched_nodes(pricer, registrations)
     public_subnets = [
         s
         for s in by_type.get("aws:ec2/subnet:Subnet", [])

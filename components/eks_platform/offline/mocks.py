@@ -243,6 +243,7 @@ def _role_policy(r: _Answer) -> None:
 
 
 def _eks_cluster(r: _Answer) -> None:
+    auto_mode = bool((r.state.get("autoMode") or {}).get("enabled"))
     cluster_name = r.state.get("name") or f"{r.name}-eksCluster-{_hex(r.name, length=7)}"
     config = kubeconfig(cluster_name, r.region)
     oidc_id = _hex("oidc", cluster_name, length=32).upper()
@@ -255,6 +256,8 @@ def _eks_cluster(r: _Answer) -> None:
         "oidcProviderUrl": issuer,
         "oidcIssuer": issuer,
         "oidcProviderArn": r.arn("iam", f"oidc-provider/{issuer}", regional=False),
+        # pulumi-eks creates the Auto Mode node role (name: <component>-nodeRole-<suffix>).
+        "autoModeNodeRoleName": f"{r.name}-nodeRole-{_hex(r.name, length=7)}" if auto_mode else "",
     }
     r.id = ""  # components have no id
 
@@ -303,6 +306,32 @@ def _vpc_endpoint(r: _Answer) -> None:
     r.state["prefixListId"] = f"pl-{_hex(r.token, r.name, length=8)}"
 
 
+def _queue(r: _Answer) -> None:
+    queue_name = r.named()
+    r.state.update(
+        arn=r.arn("sqs", queue_name),
+        url=f"https://sqs.{r.region}.amazonaws.com/{ACCOUNT_ID}/{queue_name}",
+    )
+    r.id = r.state["url"]
+
+
+def _managed_policy(r: _Answer) -> None:
+    r.id = r.arn("iam", f"policy/{r.named()}", regional=False)
+    r.state["arn"] = r.id
+
+
+def _event_rule(r: _Answer) -> None:
+    r.id = r.named()
+    r.state["arn"] = r.arn("events", f"rule/{r.id}")
+
+
+def _access_entry(r: _Answer) -> None:
+    r.id = f"{r.state.get('clusterName')}:{r.state.get('principalArn')}"
+    r.state["accessEntryArn"] = r.arn(
+        "eks", f"access-entry/{r.state.get('clusterName')}/{_hex(r.id)}"
+    )
+
+
 def _kubernetes_object(r: _Answer) -> None:
     """Kubernetes objects keep their inputs; a missing name is auto-named like Pulumi does."""
     metadata = r.state.setdefault("metadata", {})
@@ -348,6 +377,10 @@ def _pod_identity_association(r: _Answer) -> None:
 
 
 _ANSWERS: dict[str, Callable[[_Answer], None]] = {
+    "aws:sqs/queue:Queue": _queue,
+    "aws:iam/policy:Policy": _managed_policy,
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
+    "aws:eks/accessEntry:AccessEntry": _access_entry,
     "kubernetes:core/v1:Namespace": _kubernetes_object,
     "kubernetes:core/v1:Service": _service,
     "kubernetes:policy/v1:PodDisruptionBudget": _kubernetes_object,

@@ -1,0 +1,300 @@
+"""Karpenter: node provisioning from a NodePool, with Spot interruption handling.
+
+The controller runs on the system node group (so never on nodes it manages), gets its AWS
+permissions through EKS Pod Identity (the policies of Karpenter's getting-started CloudFormation,
+kept unchanged in data/), and reads EC2 interruption events from an encrypted SQS queue fed by
+EventBridge. Its nodes use their own role, admitted to the cluster by an EC2_LINUX access entry.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from .compute_args import KarpenterArgs
+from .iam import AwsContext, service_role, trust_policy
+
+CHART = "oci://public.ecr.aws/karpenter/karpenter"
+CHART_VERSION = "1.14.1"  # the release the policies in data/ come from
+NAMESPACE = "kube-system"
+SERVICE_ACCOUNT = "karpenter"
+POLICY_FILE = "karpenter_controller_policies.json"
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    "AmazonSSMManagedInstanceCore",
+)
+# EventBridge detail types Karpenter acts on (the getting-started CloudFormation's rules).
+INTERRUPTION_EVENTS = {
+    "spot-interruption": ("aws.ec2", "EC2 Spot Instance Interruption Warning"),
+    "rebalance": ("aws.ec2", "EC2 Instance Rebalance Recommendation"),
+    "instance-state-change": ("aws.ec2", "EC2 Instance State-change Notification"),
+    "scheduled-change": ("aws.health", "AWS Health Event"),
+}
+
+
+def controller_policies(variables: dict[str, str]) -> dict[str, str]:
+    """The controller's policy documents with CloudFormation's ${...} variables filled in."""
+    data = json.loads(resources.files("eks_platform").joinpath("data", POLICY_FILE).read_text())
+    filled = {}
+    for name, template in data["policies"].items():
+        text = template
+        for key, value in variables.items():
+            text = text.replace("${" + key + "}", value)
+        filled[name] = json.dumps(json.loads(text), separators=(",", ":"))
+    return filled
+
+
+def node_class(role_name: str, cluster_name: str) -> dict[str, Any]:
+    """EC2NodeClass: AL2023, subnets and security groups by tag, IMDSv2 hop 1, encrypted gp3."""
+    return {
+        "role": role_name,
+        "amiSelectorTerms": [{"alias": "al2023@latest"}],
+        "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": cluster_name}}],
+        # EKS tags the cluster security group it creates with the cluster's name.
+        "securityGroupSelectorTerms": [{"tags": {"aws:eks:cluster-name": cluster_name}}],
+        "metadataOptions": {
+            "httpEndpoint": "enabled",
+            "httpTokens": "required",
+            "httpPutResponseHopLimit": 1,
+        },
+        "blockDeviceMappings": [
+            {
+                "deviceName": "/dev/xvda",
+                "ebs": {"volumeSize": "20Gi", "volumeType": "gp3", "encrypted": True},
+            }
+        ],
+    }
+
+
+def node_pool(settings: KarpenterArgs) -> dict[str, Any]:
+    """NodePool: the capacity types and architectures allowed, consolidation, a cost ceiling."""
+
+    def requirement(key: str, values: list[str]) -> dict[str, Any]:
+        return {"key": key, "operator": "In", "values": values}
+
+    return {
+        "template": {
+            "spec": {
+                "nodeClassRef": {
+                    "group": "karpenter.k8s.aws",
+                    "kind": "EC2NodeClass",
+                    "name": "default",
+                },
+                "requirements": [
+                    requirement("karpenter.sh/capacity-type", list(settings.capacity_types)),
+                    requirement("kubernetes.io/arch", list(settings.architectures)),
+                    requirement("kubernetes.io/os", ["linux"]),
+                ],
+                "expireAfter": "720h",
+            }
+        },
+        "limits": {"cpu": str(settings.cpu_limit), "memory": f"{settings.memory_limit_gib}Gi"},
+        "disruption": {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "1m"},
+    }
+
+
+@dataclass(frozen=True)
+class KarpenterComponentArgs:
+    """What Karpenter needs from the platform."""
+
+    cluster_name: pulumi.Input[str]
+    """Cluster name, an output of the cluster."""
+    settings: KarpenterArgs
+    """NodePool settings."""
+    system_node_group: str
+    """Name of the node group the controller runs on."""
+    workers_ready: Sequence[pulumi.Resource]
+    """The system node group and CoreDNS."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Tags on AWS resources (and, through the node class, on Karpenter's instances)."""
+
+
+class Karpenter(pulumi.ComponentResource):
+    """Karpenter's roles, interruption queue and rules, Helm release, EC2NodeClass and NodePool."""
+
+    node_role_arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: KarpenterComponentArgs,
+        provider: k8s.Provider,
+        context: AwsContext,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("eks-platform:index:Karpenter", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        node_role = service_role(
+            f"{name}-node-role",
+            assume_role_policy=trust_policy("ec2.amazonaws.com"),
+            managed_policies=NODE_POLICIES,
+            context=context,
+            tags=args.tags,
+            parent=self,
+            description="Nodes Karpenter launches",
+        )
+        access_entry = aws.eks.AccessEntry(
+            f"{name}-node-access",
+            cluster_name=args.cluster_name,
+            principal_arn=node_role.role.arn,
+            type="EC2_LINUX",
+            tags=args.tags,
+            opts=child,
+        )
+        queue = aws.sqs.Queue(
+            f"{name}-interruptions",
+            message_retention_seconds=300,
+            sqs_managed_sse_enabled=True,
+            tags={**args.tags, "Name": f"{name}-interruptions"},
+            opts=child,
+        )
+        aws.sqs.QueuePolicy(
+            f"{name}-interruptions-policy",
+            queue_url=queue.url,
+            policy=queue.arn.apply(_queue_policy),
+            opts=pulumi.ResourceOptions(parent=queue),
+        )
+        for rule_name, (source, detail_type) in INTERRUPTION_EVENTS.items():
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{rule_name}",
+                description=f"Karpenter: {detail_type}",
+                event_pattern=json.dumps({"source": [source], "detail-type": [detail_type]}),
+                tags=args.tags,
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{rule_name}-target",
+                rule=rule.name,
+                arn=queue.arn,
+                opts=pulumi.ResourceOptions(parent=rule),
+            )
+
+        controller_role = aws.iam.Role(
+            f"{name}-controller-role",
+            assume_role_policy=trust_policy(
+                "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
+            ),
+            description="Karpenter controller through EKS Pod Identity",
+            tags={**args.tags, "Name": f"{name}-controller-role"},
+            opts=child,
+        )
+        documents = pulumi.Output.all(
+            context.partition, context.account_id, args.cluster_name, node_role.role.arn, queue.arn
+        ).apply(
+            lambda v: controller_policies(
+                {
+                    "AWS::Partition": v[0],
+                    "AWS::Region": context.region,
+                    "AWS::AccountId": v[1],
+                    "ClusterName": v[2],
+                    "KarpenterNodeRole.Arn": v[3],
+                    "KarpenterInterruptionQueue.Arn": v[4],
+                }
+            )
+        )
+        attachments = []
+        for policy_name in json.loads(
+            resources.files("eks_platform").joinpath("data", POLICY_FILE).read_text()
+        )["policies"]:
+            policy = aws.iam.Policy(
+                f"{name}-{policy_name}",
+                description=f"Karpenter controller: {policy_name}",
+                policy=documents.apply(lambda docs, key=policy_name: docs[key]),
+                tags=args.tags,
+                opts=pulumi.ResourceOptions(parent=controller_role),
+            )
+            attachments.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-{policy_name}-attachment",
+                    role=controller_role.name,
+                    policy_arn=policy.arn,
+                    opts=pulumi.ResourceOptions(parent=controller_role),
+                )
+            )
+        association = aws.eks.PodIdentityAssociation(
+            f"{name}-pod-identity",
+            cluster_name=args.cluster_name,
+            namespace=NAMESPACE,
+            service_account=SERVICE_ACCOUNT,
+            role_arn=controller_role.arn,
+            tags=args.tags,
+            opts=child,
+        )
+        release = k8s.helm.v3.Release(
+            f"{name}-release",
+            name="karpenter",
+            chart=CHART,
+            version=CHART_VERSION,
+            namespace=NAMESPACE,
+            values={
+                "settings": {"clusterName": args.cluster_name, "interruptionQueue": queue.name},
+                "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
+                "replicas": 2,
+                # Never on the nodes it manages: pinned to the system node group.
+                "nodeSelector": {"nodegroup": args.system_node_group},
+                "controller": {
+                    "resources": {
+                        "requests": {"cpu": "250m", "memory": "256Mi"},
+                        "limits": {"cpu": "1", "memory": "1Gi"},
+                    }
+                },
+            },
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=provider,
+                depends_on=[association, access_entry, *attachments, *args.workers_ready],
+            ),
+        )
+        # The chart installs the CRDs; the custom resources wait for it.
+        resource_opts = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[release])
+        k8s.apiextensions.CustomResource(
+            f"{name}-node-class",
+            api_version="karpenter.k8s.aws/v1",
+            kind="EC2NodeClass",
+            metadata={"name": "default"},
+            spec=pulumi.Output.all(node_role.role.name, args.cluster_name).apply(
+                lambda v: {**node_class(v[0], v[1]), "tags": dict(args.tags)}
+            ),
+            opts=resource_opts,
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-node-pool",
+            api_version="karpenter.sh/v1",
+            kind="NodePool",
+            metadata={"name": "default"},
+            spec=node_pool(args.settings),
+            opts=resource_opts,
+        )
+        self.node_role_arn = node_role.role.arn
+        self.register_outputs({"nodeRoleArn": self.node_role_arn})
+
+
+def _queue_policy(queue_arn: str) -> str:
+    """EventBridge (and SQS itself) may send; nothing may use plain HTTP."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": ["events.amazonaws.com", "sqs.amazonaws.com"]},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue_arn,
+                },
+                {
+                    "Sid": "DenyHTTP",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "sqs:*",
+                    "Resource": queue_arn,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        }
+    )
