@@ -147,6 +147,24 @@ def plan_summary(project_dir: Path) -> str:
     return "\n".join(rows)
 
 
+# The same workload (the dev stack) in each compute mode; Auto Mode brings its own nodes.
+MODE_OVERRIDES: dict[str, dict[str, object]] = {
+    "managed": {},
+    "karpenter": {"computeMode": "karpenter"},
+    "auto": {"computeMode": "auto", "nodeGroups": [{"name": "general"}]},
+}
+
+
+def mode_estimates(project_dir: Path) -> str:
+    """Monthly estimate of the dev stack's workload in each compute mode."""
+    rows = ["| computeMode | monthly USD (estimate) | not priced |", "|---|---|---|"]
+    for mode, overrides in MODE_OVERRIDES.items():
+        cost = build_plan(run_stack(project_dir, "dev", dict(overrides))).cost
+        unpriced = ", ".join(sorted({i.item for i in cost.items if not i.priced})) or "—"
+        rows.append(f"| `{mode}` | {cost.monthly_usd:,.2f} | {unpriced} |")
+    return "\n".join(rows)
+
+
 def dev_diagram(project_dir: Path) -> str:
     return "```mermaid\n" + to_mermaid(_plan(project_dir, "dev")) + "```"
 
@@ -165,6 +183,7 @@ def _stacks(project_dir: Path) -> list[str]:
 README_BLOCKS: dict[str, Callable[[Path], str]] = {
     "config-table": lambda _: config_table(),
     "plan-summary": plan_summary,
+    "mode-estimates": mode_estimates,
     "dev-diagram": dev_diagram,
 }
 
