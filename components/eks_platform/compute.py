@@ -10,13 +10,7 @@ import pulumi_aws as aws
 
 from .compute_args import FargateProfileArgs, NodeGroupArgs
 from .iam import AwsContext, service_role, trust_policy
-
-NODE_POLICIES = (
-    "AmazonEKSWorkerNodePolicy",
-    "AmazonEC2ContainerRegistryReadOnly",
-    # Shell access through Session Manager instead of SSH.
-    "AmazonSSMManagedInstanceCore",
-)
+from .iam import node_role as make_node_role
 
 
 @dataclass(frozen=True)
@@ -60,10 +54,8 @@ class Compute(pulumi.ComponentResource):
         super().__init__("eks-platform:index:Compute", name, None, opts)
         self._name = name
         self._args = args
-        node_role = service_role(
+        node_role = make_node_role(
             f"{name}-node-role",
-            assume_role_policy=trust_policy("ec2.amazonaws.com"),
-            managed_policies=NODE_POLICIES,
             context=context,
             tags=args.tags,
             parent=self,

@@ -56,6 +56,35 @@ class ServiceRole:
     """Resources that must exist before the role is usable (depend on them, not just the ARN)."""
 
 
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    # Shell access through Session Manager instead of SSH.
+    "AmazonSSMManagedInstanceCore",
+)
+"""What a worker node needs; the VPC CNI's permissions are on its own Pod Identity role."""
+
+
+def node_role(
+    name: str,
+    *,
+    context: AwsContext,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+    description: str,
+) -> ServiceRole:
+    """An EC2 role for EKS worker nodes (managed node groups, Karpenter's nodes)."""
+    return service_role(
+        name,
+        assume_role_policy=trust_policy("ec2.amazonaws.com"),
+        managed_policies=NODE_POLICIES,
+        context=context,
+        tags=tags,
+        parent=parent,
+        description=description,
+    )
+
+
 def service_role(
     name: str,
     *,

@@ -17,18 +17,14 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .compute_args import KarpenterArgs
-from .iam import AwsContext, service_role, trust_policy
+from .iam import AwsContext, trust_policy
+from .iam import node_role as make_node_role
 
 CHART = "oci://public.ecr.aws/karpenter/karpenter"
 CHART_VERSION = "1.14.1"  # the release the policies in data/ come from
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "karpenter"
 POLICY_FILE = "karpenter_controller_policies.json"
-NODE_POLICIES = (
-    "AmazonEKSWorkerNodePolicy",
-    "AmazonEC2ContainerRegistryReadOnly",
-    "AmazonSSMManagedInstanceCore",
-)
 # EventBridge detail types Karpenter acts on (the getting-started CloudFormation's rules).
 INTERRUPTION_EVENTS = {
     "spot-interruption": ("aws.ec2", "EC2 Spot Instance Interruption Warning"),
@@ -130,10 +126,8 @@ class Karpenter(pulumi.ComponentResource):
     ) -> None:
         super().__init__("eks-platform:index:Karpenter", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        node_role = service_role(
+        node_role = make_node_role(
             f"{name}-node-role",
-            assume_role_policy=trust_policy("ec2.amazonaws.com"),
-            managed_policies=NODE_POLICIES,
             context=context,
             tags=args.tags,
             parent=self,
