@@ -75,6 +75,10 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "fargate-no-selectors": ({"fargateProfiles": [{"name": "p", "selectors": []}]}, "fargateProfiles[0].selectors", "[]", "at least 1 item"),
     "fargate-namespace": ({"fargateProfiles": [{"name": "p", "selectors": [{"namespace": "Bad_NS"}]}]}, "fargateProfiles[0].selectors[0].namespace", "Bad_NS", "1-63 lowercase letters"),
     "fargate-duplicates": ({"fargateProfiles": [PROFILE, PROFILE]}, "fargateProfiles", "'name': 'p'", "duplicate Fargate profile names: p"),
+    "protect-not-boolean": ({"protect": "maybe"}, "protect", "maybe", "valid boolean"),
+    "deletion-protection-not-boolean": ({"deletionProtection": "sure"}, "deletionProtection", "sure", "valid boolean"),
+    "production-not-boolean": ({"production": "perhaps"}, "production", "perhaps", "valid boolean"),
+    "endpoint-public-access-not-boolean": ({"endpointPublicAccess": "often"}, "endpointPublicAccess", "often", "valid boolean"),
     # compute modes
     "compute-mode": ({"computeMode": "fleet"}, "computeMode", "fleet", "'managed', 'karpenter' or 'auto'"),
     "karpenter-in-managed-mode": ({"karpenter": {"cpuLimit": 8}}, "karpenter", "'cpuLimit': 8", "only used with computeMode karpenter"),
