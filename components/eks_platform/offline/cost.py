@@ -136,10 +136,22 @@ def _control_plane(pricer: _Pricer, cluster: Registration, today: datetime.date)
     pricer.add(item, cluster.name, pricer.hours, "hours", note=note)
 
 
-def _node_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
-    templates = {
+def _launch_templates(registrations: list[Registration]) -> dict[str | None, Registration]:
+    """Launch templates by id, as node groups and Auto Scaling groups reference them."""
+    return {
         r.resource_id: r for r in registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
     }
+
+
+def _volumes(pricer: _Pricer, template: Registration, count: int, resource: str) -> None:
+    """gp3 volumes of ``count`` instances launched from ``template``."""
+    for mapping in template.inputs.get("blockDeviceMappings", []):
+        size = mapping.get("ebs", {}).get("volumeSize", 0)
+        pricer.add("ebs_gp3", resource, count * size, "GB-months", note=f"{count} x {size} GiB")
+
+
+def _node_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
+    templates = _launch_templates(registrations)
     spot_share = 1 - assumption("spot_discount")
     for group in (r for r in registrations if r.type == "aws:eks/nodeGroup:NodeGroup"):
         inputs = group.inputs
@@ -155,19 +167,14 @@ def _node_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
             note=f"{desired} x {instance_type}" + (", Spot" if spot else ", on-demand"),
         )
         template = templates.get(inputs.get("launchTemplate", {}).get("id"))
-        for mapping in template.inputs.get("blockDeviceMappings", []) if template else []:
-            size = mapping.get("ebs", {}).get("volumeSize", 0)
-            pricer.add(
-                "ebs_gp3", group.name, desired * size, "GB-months", note=f"{desired} x {size} GiB"
-            )
+        if template is not None:
+            _volumes(pricer, template, desired, group.name)
 
 
 def _auto_scaling_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
     """Instances an Auto Scaling group keeps (the NAT instance): type, volume and public IP from
     its launch template."""
-    templates = {
-        r.resource_id: r for r in registrations if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
-    }
+    templates = _launch_templates(registrations)
     for group in (r for r in registrations if r.type == "aws:autoscaling/group:Group"):
         count = int(group.inputs.get("desiredCapacity", group.inputs.get("minSize", 0)))
         template = templates.get(group.inputs.get("launchTemplate", {}).get("id"))
@@ -179,11 +186,7 @@ def _auto_scaling_groups(pricer: _Pricer, registrations: list[Registration]) -> 
             f"ec2:{instance_type}", group.name, count * pricer.hours, "instance-hours",
             note=f"{count} x {instance_type}, on-demand",
         )  # fmt: skip
-        for mapping in template.inputs.get("blockDeviceMappings", []):
-            size = mapping.get("ebs", {}).get("volumeSize", 0)
-            pricer.add(
-                "ebs_gp3", group.name, count * size, "GB-months", note=f"{count} x {size} GiB"
-            )
+        _volumes(pricer, template, count, group.name)
         interfaces = template.inputs.get("networkInterfaces", [])
         if any(str(i.get("associatePublicIpAddress")).lower() == "true" for i in interfaces):
             pricer.add("public_ipv4", group.name, count * pricer.hours, "address-hours")
@@ -221,11 +224,9 @@ def _fargate_pods(pricer: _Pricer, registrations: list[Registration]) -> None:
     for release in (r for r in registrations if r.type == "kubernetes:helm.sh/v3:Release"):
         if release.inputs.get("namespace") not in namespaces:
             continue
-        values = release.inputs.get("values", {})
-        replicas = int(values.get("replicaCount", 1))
-        requests = values.get("resources", {}).get("requests", {})
-        vcpu = max(FARGATE_MIN_VCPU, _cpu(requests.get("cpu", "0")))
-        memory_gb = max(FARGATE_MIN_GB, _memory_gb(requests.get("memory", "0")))
+        replicas, cpu, memory = _pod_requests(release)
+        vcpu = max(FARGATE_MIN_VCPU, cpu)
+        memory_gb = max(FARGATE_MIN_GB, memory)
         note = f"{replicas} pods x {vcpu} vCPU / {memory_gb} GB (requests, Fargate minimums)"
         pricer.add(
             "fargate_vcpu", release.name, replicas * vcpu * pricer.hours, "vCPU-hours", note=note
@@ -233,18 +234,27 @@ def _fargate_pods(pricer: _Pricer, registrations: list[Registration]) -> None:
         pricer.add("fargate_memory", release.name, replicas * memory_gb * pricer.hours, "GB-hours")
 
 
+def _pod_requests(release: Registration) -> tuple[int, float, float]:
+    """Replicas, and vCPU and GiB each pod requests, from a Helm release's values."""
+    values = release.inputs.get("values", {})
+    requests = values.get("resources", {}).get("requests", {})
+    return (
+        int(values.get("replicaCount", 1)),
+        _cpu(requests.get("cpu", "0")),
+        _memory_gb(requests.get("memory", "0")),
+    )
+
+
 def _requested(registrations: list[Registration]) -> tuple[float, float]:
     """vCPU and GiB the Helm-released pods request that may land on launched nodes (releases
     pinned by a nodeSelector, like Karpenter's own, stay on the node groups)."""
     cpu = memory = 0.0
     for release in (r for r in registrations if r.type == "kubernetes:helm.sh/v3:Release"):
-        values = release.inputs.get("values", {})
-        if values.get("nodeSelector"):
+        if release.inputs.get("values", {}).get("nodeSelector"):
             continue
-        replicas = int(values.get("replicaCount", 1))
-        requests = values.get("resources", {}).get("requests", {})
-        cpu += replicas * _cpu(requests.get("cpu", "0"))
-        memory += replicas * _memory_gb(requests.get("memory", "0"))
+        replicas, pod_cpu, pod_memory = _pod_requests(release)
+        cpu += replicas * pod_cpu
+        memory += replicas * pod_memory
     return cpu, memory
 
 
