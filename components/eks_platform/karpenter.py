@@ -9,6 +9,7 @@ EventBridge. Its nodes use their own role, admitted to the cluster by an EC2_LIN
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -34,11 +35,17 @@ INTERRUPTION_EVENTS = {
 }
 
 
+@cache
+def policy_templates() -> dict[str, str]:
+    """The controller's policy documents as Karpenter publishes them, by name."""
+    data = json.loads(resources.files("eks_platform").joinpath("data", POLICY_FILE).read_text())
+    return data["policies"]
+
+
 def controller_policies(variables: dict[str, str]) -> dict[str, str]:
     """The controller's policy documents with CloudFormation's ${...} variables filled in."""
-    data = json.loads(resources.files("eks_platform").joinpath("data", POLICY_FILE).read_text())
     filled = {}
-    for name, template in data["policies"].items():
+    for name, template in policy_templates().items():
         text = template
         for key, value in variables.items():
             text = text.replace("${" + key + "}", value)
@@ -193,9 +200,7 @@ class Karpenter(pulumi.ComponentResource):
             )
         )
         attachments = []
-        for policy_name in json.loads(
-            resources.files("eks_platform").joinpath("data", POLICY_FILE).read_text()
-        )["policies"]:
+        for policy_name in policy_templates():
             policy = aws.iam.Policy(
                 f"{name}-{policy_name}",
                 description=f"Karpenter controller: {policy_name}",
