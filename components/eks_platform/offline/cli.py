@@ -70,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     width = None if sys.stdout.isatty() else 160
     console = Console(soft_wrap=options.format != "text", width=width)
     errors = Console(stderr=True, soft_wrap=True)
-    overrides = {key: _decode(value) for key, value in options.overrides}
+    # Values stay strings, as Pulumi passes config; JSON lists and maps are decoded where the
+    # program reads its config (stack_config.project_config).
+    overrides = dict(options.overrides)
     try:
         plan = build_plan(run_stack(options.project_dir, options.stack, overrides))
         if options.diff_against:
@@ -92,16 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         render_text(plan, console)
     return EXIT_OK
-
-
-def _decode(value: str) -> object:
-    """``--set`` values: JSON where they parse as a list or a map, else the string itself."""
-    if value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
 
 
 def entry() -> None:
