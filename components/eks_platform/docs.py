@@ -159,7 +159,7 @@ def mode_estimates(project_dir: Path) -> str:
     """Monthly estimate of the dev stack's workload in each compute mode."""
     rows = ["| computeMode | monthly USD (estimate) | not priced |", "|---|---|---|"]
     for mode, overrides in MODE_OVERRIDES.items():
-        cost = build_plan(run_stack(project_dir, "dev", dict(overrides))).cost
+        cost = _plan(project_dir, "dev", json.dumps(overrides, sort_keys=True)).cost
         unpriced = ", ".join(sorted({i.item for i in cost.items if not i.priced})) or "—"
         rows.append(f"| `{mode}` | {cost.monthly_usd:,.2f} | {unpriced} |")
     return "\n".join(rows)
@@ -170,9 +170,10 @@ def dev_diagram(project_dir: Path) -> str:
 
 
 @cache
-def _plan(project_dir: Path, stack: str) -> Plan:
-    """Each stack planned once per process, however many README blocks use it."""
-    return build_plan(run_stack(project_dir, stack))
+def _plan(project_dir: Path, stack: str, overrides: str = "{}") -> Plan:
+    """Each stack (and ``overrides``, as JSON) planned once per process, however many README
+    blocks use it: the dev stack's summary, diagram and managed-mode estimate share one run."""
+    return build_plan(run_stack(project_dir, stack, json.loads(overrides)))
 
 
 def _stacks(project_dir: Path) -> list[str]:
