@@ -8,7 +8,7 @@ from .cidr import plan_subnets
 from .component_args import EksPlatformArgs
 from .compute import Compute, ComputeArgs
 from .compute_args import KarpenterArgs
-from .config import PlatformArgs, validate_platform_args
+from .config import PlatformArgs
 from .control_plane import ControlPlane, ControlPlaneArgs
 from .iam import AwsContext
 from .karpenter import Karpenter, KarpenterComponentArgs
@@ -23,7 +23,7 @@ from .workload import (
     SampleApp,
     SampleAppArgs,
 )
-from .zones import offered_zones, with_resolved_zones
+from .zones import offered_zones, validated_with_zones
 
 
 def default_cluster_name() -> str:
@@ -84,8 +84,7 @@ def resolve_platform_args(
         values["region"] = aws.get_region(opts=invoke).region
     needs_zones = not values.get("existing_vpc_id") and not values.get("availability_zones")
     offered = offered_zones(invoke) if needs_zones else None
-    validated = validate_platform_args(values, offered_zones=offered)
-    return with_resolved_zones(validated, offered or [])
+    return validated_with_zones(values, offered)
 
 
 class EksPlatform(pulumi.ComponentResource):

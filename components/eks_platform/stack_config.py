@@ -8,9 +8,9 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from .config import REGION_PATTERN, PlatformArgs, validate_platform_args
+from .config import REGION_PATTERN, PlatformArgs
 from .platform import default_cluster_name
-from .zones import offered_zones, with_resolved_zones
+from .zones import offered_zones, validated_with_zones
 
 
 def project_config(namespace: str) -> dict[str, Any]:
@@ -49,6 +49,5 @@ def load_platform_args() -> PlatformArgs:
     if region is not None:
         values["aws:region"] = region
     offered = offered_zones() if region and REGION_PATTERN.match(region) else None
-    args = validate_platform_args(values, namespace=namespace, offered_zones=offered)
-    args = with_resolved_zones(args, offered or [])
+    args = validated_with_zones(values, offered, namespace)
     return args.model_copy(update={"cluster_name": args.cluster_name or default_cluster_name()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from .config import PlatformArgs
+from .config import PlatformArgs, validate_platform_args
 
 
 def offered_zones(opts: pulumi.InvokeOptions | None = None) -> list[str]:
@@ -23,3 +23,12 @@ def with_resolved_zones(args: PlatformArgs, offered: list[str]) -> PlatformArgs:
     if args.uses_existing_vpc or args.availability_zones:
         return args
     return args.model_copy(update={"availability_zones": offered[: args.availability_zone_count]})
+
+
+def validated_with_zones(
+    values: dict[str, object], offered: list[str] | None, namespace: str = ""
+) -> PlatformArgs:
+    """Validate against the region's ``offered`` zones (None: no lookup was made) and name the
+    zones from that same list, so what was checked is what gets built."""
+    args = validate_platform_args(values, namespace=namespace, offered_zones=offered)
+    return with_resolved_zones(args, offered or [])
