@@ -31,7 +31,7 @@ COMPONENT = "eks:index:Cluster"
 EKS = "aws:eks/cluster:Cluster"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-# Kubernetes versions in EKS standard support on 2026-11-22 (components/eks_platform/versions.py).
+# Kubernetes versions in EKS standard support on 2026-11-22 (components/eks_platform/args/versions.py).
 DEFAULT_ALLOWED_VERSIONS = ["1.34", "1.35", "1.36"]
 NAMESPACED_KINDS = ("Service", "PodDisruptionBudget", "Deployment", "ConfigMap", "Secret")
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from eks_platform.compute_args import TaintArgs, instance_architecture
+from eks_platform.args.compute import TaintArgs, instance_architecture
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from eks_platform import ConfigError, PlatformArgs, validate_platform_args
-from eks_platform.docs import check_pulumi_yaml, check_readme, config_declarations
+from eks_platform.args.versions import DEFAULT_KUBERNETES_VERSION, versions_in_standard_support
+from eks_platform.generate.docs import check_pulumi_yaml, check_readme, config_declarations
 from eks_platform.platform import platform_warnings
-from eks_platform.versions import DEFAULT_KUBERNETES_VERSION, versions_in_standard_support
 
 US_WEST_2 = ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"]
 EU_WEST_1 = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]

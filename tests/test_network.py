@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from eks_platform.cidr import plan_subnets
+from eks_platform.args.cidr import plan_subnets
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"

@@ -14,19 +14,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eks_platform import component_args
-from eks_platform.compute_args import (
+from eks_platform.args import component as component_args
+from eks_platform.args.compute import (
     FargateProfileArgs,
     FargateSelectorArgs,
     NodeGroupArgs,
     TaintArgs,
 )
-from eks_platform.config import PlatformArgs
+from eks_platform.args.config import PlatformArgs
+from eks_platform.args.workload import LoadBalancerControllerArgs, WorkloadArgs
+from eks_platform.generate.schema import SCHEMA_FILE, component_schema, undocumented, version
 from eks_platform.offline import run_stack
 from eks_platform.offline.mocks import PlatformMocks
 from eks_platform.offline.recorder import SECRET_MARKER, RecordingMonitor
-from eks_platform.schema import SCHEMA_FILE, component_schema, undocumented, version
-from eks_platform.workload_args import LoadBalancerControllerArgs, WorkloadArgs
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = ROOT / "components"
@@ -114,7 +114,9 @@ def test_the_package_builds_a_wheel_with_its_data_files(tmp_path):
         "eks_platform/data/aws_load_balancer_controller_iam_policy.json",
         "eks_platform/offline/data/prices.json",
         "eks_platform/offline/data/creation_times.json",
-        "eks_platform/component_args.py",
+        "eks_platform/args/component.py",
+        "eks_platform/parts/sample_app.py",
+        "eks_platform/generate/schema.py",
     ):
         assert needed in names
 

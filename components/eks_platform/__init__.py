@@ -1,8 +1,14 @@
 """Pulumi components for an Amazon EKS platform: validated args, network, and an offline runner."""
 
-from .cidr import CidrPlanError, ZoneSubnets, plan_subnets
-from .config import ConfigError, ConfigProblem, NodeGroupArgs, PlatformArgs, validate_platform_args
-from .network import Network, NetworkArgs, NetworkRefs
+from .args.cidr import CidrPlanError, ZoneSubnets, plan_subnets
+from .args.config import (
+    ConfigError,
+    ConfigProblem,
+    NodeGroupArgs,
+    PlatformArgs,
+    validate_platform_args,
+)
+from .parts.network import Network, NetworkArgs, NetworkRefs
 from .platform import EksPlatform, common_tags
 from .stack_config import load_platform_args
 

@@ -4,22 +4,21 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .cidr import plan_subnets
-from .component_args import EksPlatformArgs
-from .compute import Compute, ComputeArgs
-from .compute_args import KarpenterArgs
-from .config import PlatformArgs
-from .control_plane import ControlPlane, ControlPlaneArgs
-from .iam import AwsContext
-from .karpenter import Karpenter, KarpenterComponentArgs
-from .kms import PlatformKey
-from .network import Network, NetworkArgs, NetworkRefs
-from .workload import (
+from .args.cidr import plan_subnets
+from .args.component import EksPlatformArgs
+from .args.compute import KarpenterArgs
+from .args.config import PlatformArgs
+from .parts.compute import Compute, ComputeArgs
+from .parts.control_plane import ControlPlane, ControlPlaneArgs
+from .parts.iam import AwsContext
+from .parts.karpenter import Karpenter, KarpenterComponentArgs
+from .parts.kms import PlatformKey
+from .parts.load_balancer_controller import ControllerArgs, LoadBalancerController
+from .parts.network import Network, NetworkArgs, NetworkRefs
+from .parts.sample_app import (
     AUTO_MODE_LOAD_BALANCER,
     CONTROLLER_LOAD_BALANCER,
     IN_TREE_LOAD_BALANCER,
-    ControllerArgs,
-    LoadBalancerController,
     SampleApp,
     SampleAppArgs,
 )

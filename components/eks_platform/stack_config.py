@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from .config import REGION_PATTERN, PlatformArgs
+from .args.config import REGION_PATTERN, PlatformArgs
 from .platform import default_cluster_name
 from .zones import offered_zones, validated_with_zones
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from .config import PlatformArgs, validate_platform_args
+from .args.config import PlatformArgs, validate_platform_args
 
 
 def offered_zones(opts: pulumi.InvokeOptions | None = None) -> list[str]:

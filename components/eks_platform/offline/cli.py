@@ -21,7 +21,7 @@ import pulumi
 from rich.console import Console
 from rich.text import Text
 
-from ..config import ConfigError
+from ..args.config import ConfigError
 from .diff import BaseUnavailableError, base_plan, diff_plans, render_diff
 from .mermaid import to_mermaid
 from .plan import build_plan, render_text

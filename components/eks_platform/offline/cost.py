@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..versions import SUPPORT_WINDOWS
+from ..args.versions import SUPPORT_WINDOWS
 from .recorder import Registration
 
 LB = "service.beta.kubernetes.io/aws-load-balancer"

@@ -23,19 +23,19 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from .cidr import SUBNET_PREFIX_MAX, SUBNET_PREFIX_MIN, CidrPlanError, plan_subnets
-from .compute_args import (
+from .compute import (
     FargateProfileArgs,
     FargateSelectorArgs,
     KarpenterArgs,
     NodeGroupArgs,
     TaintArgs,
 )
-from .validation import MODEL_CONFIG, malformed_networks, problem, resource_name, retention_days
+from .rules import MODEL_CONFIG, malformed_networks, problem, resource_name, retention_days
 from .versions import DEFAULT_KUBERNETES_VERSION, version_problem
-from .workload_args import LoadBalancerControllerArgs, WorkloadArgs
+from .workload import LoadBalancerControllerArgs, WorkloadArgs
 
 if TYPE_CHECKING:
-    from .component_args import EksPlatformArgs
+    from .component import EksPlatformArgs
 
 NatMode = Literal["none", "single", "per_az", "instance"]
 ComputeMode = Literal["managed", "karpenter", "auto"]

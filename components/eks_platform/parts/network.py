@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .cidr import ZoneSubnets
-from .config import NatMode
+from ..args.cidr import ZoneSubnets
+from ..args.config import NatMode
 from .iam import trust_policy
 from .nat_instance import NatInstance
 

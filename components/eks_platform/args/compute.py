@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from .validation import (
+from .rules import (
     DNS_LABEL_PATTERN,
     MODEL_CONFIG,
     check_labels,

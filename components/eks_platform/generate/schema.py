@@ -1,7 +1,7 @@
 """The Pulumi package schema of the component, generated in-process (no CLI).
 
-python -m eks_platform.schema --write    # components/schema.json
-python -m eks_platform.schema --check    # fails when code and the committed schema differ
+python -m eks_platform.generate.schema --write    # components/schema.json
+python -m eks_platform.generate.schema --check    # fails when code and the committed schema differ
 """
 
 import argparse
@@ -13,10 +13,10 @@ from typing import Any
 
 from pulumi.provider.experimental.component import ComponentProvider
 
-from .platform import EksPlatform
+from ..platform import EksPlatform
 
 PACKAGE = "eks-platform"
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.json"
 
 
 def version() -> str:
@@ -60,7 +60,10 @@ def main() -> int:
         SCHEMA_FILE.write_text(json.dumps(schema, indent=2) + "\n")
         return 0
     if json.loads(SCHEMA_FILE.read_text()) != schema:
-        print(f"{SCHEMA_FILE} is stale: run python -m eks_platform.schema --write", file=sys.stderr)
+        print(
+            f"{SCHEMA_FILE} is stale: run python -m eks_platform.generate.schema --write",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

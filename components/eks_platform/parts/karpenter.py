@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .compute_args import KarpenterArgs
+from ..args.compute import KarpenterArgs
 from .iam import AwsContext, trust_policy
 from .iam import node_role as make_node_role
 

@@ -2,8 +2,8 @@
 README's config reference table. One source (the model and its field docstrings), so the three
 cannot drift apart; ``--check`` fails when a file is stale, ``--write`` regenerates it.
 
-    python -m eks_platform.docs --check   # in CI (tests call the same functions)
-    python -m eks_platform.docs --write
+    python -m eks_platform.generate.docs --check   # in CI (tests call the same functions)
+    python -m eks_platform.generate.docs --write
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .config import PlatformArgs
-from .offline.mermaid import to_mermaid
-from .offline.plan import Plan, build_plan
-from .offline.run import run_stack
+from ..args.config import PlatformArgs
+from ..offline.mermaid import to_mermaid
+from ..offline.plan import Plan, build_plan
+from ..offline.run import run_stack
 
 _SIMPLE_TYPES = {str: "string", int: "integer", bool: "boolean"}
 
@@ -202,7 +202,7 @@ def check_readme(path: Path) -> list[str]:
         start, end = _block_span(text, name)
         if text[start:end].strip() != generate(path.parent).strip():
             problems.append(
-                f"{path.name}: {name} is stale; run python -m eks_platform.docs --write"
+                f"{path.name}: {name} is stale; run python -m eks_platform.generate.docs --write"
             )
     return problems
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .compute_args import FargateProfileArgs, NodeGroupArgs
+from ..args.compute import FargateProfileArgs, NodeGroupArgs
 from .iam import AwsContext, service_role, trust_policy
 from .iam import node_role as make_node_role
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from .validation import DNS_LABEL_PATTERN, MODEL_CONFIG, check_labels, malformed_networks, problem
+from .rules import DNS_LABEL_PATTERN, MODEL_CONFIG, check_labels, malformed_networks, problem
 
 DEFAULT_CHART = "oci://ghcr.io/stefanprodan/charts/podinfo"
 DEFAULT_CHART_VERSION = "6.14.1"
