@@ -70,6 +70,7 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "duplicate-groups": ({"nodeGroups": [GROUP, GROUP]}, "nodeGroups", "'name': 'g'", "duplicate node group names: g"),
     "label-key": ({"nodeGroups": [{**GROUP, "labels": {"bad key": "x"}}]}, "nodeGroups[0].labels", "bad key", "name must be 1-63 alphanumerics"),
     "taint-effect": ({"nodeGroups": [{**GROUP, "taints": [{"key": "k", "effect": "NoWay"}]}]}, "nodeGroups[0].taints[0].effect", "NoWay", "'NoSchedule', 'PreferNoSchedule' or 'NoExecute'"),
+    "disk-below-snapshot": ({"nodeGroups": [{**GROUP, "diskSizeGib": 19}]}, "nodeGroups[0].diskSizeGib", "19", "at least 20 GiB"),
     "instance-type-malformed": ({"nodeGroups": [{**GROUP, "instanceTypes": ["large"]}]}, "nodeGroups[0].instanceTypes", "large", "not EC2 instance types: large"),
     # Fargate
     "fargate-no-selectors": ({"fargateProfiles": [{"name": "p", "selectors": []}]}, "fargateProfiles[0].selectors", "[]", "at least 1 item"),

@@ -168,6 +168,11 @@ def test_vpc_cni_gets_its_own_role_through_pod_identity(run_dev):
     assert "AmazonEKS_CNI_Policy" not in policies_of(run, node_role)
 
 
+def test_pulumi_eks_is_told_to_leave_the_vpc_cni_alone(run_dev):
+    """pulumi-eks adds its own vpc-cni addon unless useDefaultVpcCni is true (cluster.ts)."""
+    assert run_dev().one(CLUSTER).inputs["useDefaultVpcCni"] is True
+
+
 def test_addons_wait_for_the_cluster(run_dev):
     run = run_dev()
     cluster = run.one(CLUSTER)

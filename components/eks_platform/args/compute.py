@@ -26,6 +26,10 @@ AmiType = Literal[
 ]
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
+# The EKS AMIs' volumes: the AL2023 root snapshot (awslabs/amazon-eks-ami
+# templates/al2023/variables-default.json, volume_size 20) and Bottlerocket's data volume
+# (Karpenter concepts/nodeclasses.md defaults). Smaller block-device mappings are refused by EC2.
+MIN_DISK_GIB = 20
 NODE_GROUP_NAME_PATTERN = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
 INSTANCE_TYPE_PATTERN = re.compile(
     r"^(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z-]*)\.[a-z0-9]+$"
@@ -100,8 +104,9 @@ class NodeGroupArgs(BaseModel):
     """Number of nodes at creation."""
     max_size: int = Field(default=3, ge=1)
     """Maximum number of nodes."""
-    disk_size_gib: int = Field(default=20, ge=8, le=16384)
-    """Size of the root volume (the data volume on Bottlerocket), gp3, encrypted."""
+    disk_size_gib: int = Field(default=MIN_DISK_GIB, le=16384)
+    """Size in GiB of the root volume (the data volume on Bottlerocket), gp3, encrypted; at least
+    20, the size of the AMI's snapshot."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Kubernetes labels on every node."""
     taints: list[TaintArgs] = Field(default_factory=list)
@@ -155,6 +160,18 @@ class NodeGroupArgs(BaseModel):
         floor = max(info.data.get("min_size") or 0, info.data.get("desired_size") or 0)
         if value < floor:
             raise problem("must be at least minSize and desiredSize ({floor})", floor=floor)
+        return value
+
+    @field_validator("disk_size_gib")
+    @classmethod
+    def _disk_fits_the_snapshot(cls, value: int) -> int:
+        if value < MIN_DISK_GIB:
+            raise problem(
+                "must be at least {minimum} GiB: the AL2023 root snapshot and the Bottlerocket "
+                "data volume are {minimum} GiB, and EC2 refuses a smaller volume (the node "
+                "group would end CREATE_FAILED)",
+                minimum=MIN_DISK_GIB,
+            )
         return value
 
     @field_validator("labels")

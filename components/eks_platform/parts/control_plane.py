@@ -185,6 +185,11 @@ class ControlPlane(pulumi.ComponentResource):
             enabled_cluster_log_types=list(args.log_types),
             encryption_config_key_arn=args.kms_key_arn,
             create_oidc_provider=True,
+            # pulumi-eks creates its own vpc-cni addon unless this is true (nodejs/eks/cluster/
+            # cluster.ts:1091-1092 at v4.3.0: `useDefaultVpcCni !== undefined ? !useDefaultVpcCni
+            # : !autoMode.enabled`; the SDK docstring "defaults to true" is wrong). This component
+            # creates the addon itself, on a Pod Identity role; a second one fails to create.
+            use_default_vpc_cni=True,
             deletion_protection=args.deletion_protection,
             # Built-in node pools (general-purpose, system) and a node role pulumi-eks creates.
             auto_mode=eks.AutoModeOptionsArgs(enabled=True) if args.auto_mode else None,
