@@ -36,6 +36,8 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     ),
     "nat-mode": ({"natMode": "double"}, "natMode", "double", "'none', 'single', 'per_az' or 'instance'"),
     "region-malformed": ({"aws:region": "moon-1"}, "aws:region", "moon-1", "AWS region name such as us-west-2"),
+    "region-china": ({"aws:region": "cn-north-1"}, "aws:region", "cn-north-1", "use a region of the aws partition"),
+    "region-govcloud": ({"aws:region": "us-gov-west-1"}, "aws:region", "us-gov-west-1", "aws-us-gov partition"),
     "flow-log-retention": ({"flowLogsRetentionDays": 100}, "flowLogsRetentionDays", "100", "must be one of 1, 3, 5"),
     "byo-no-subnets": ({"existingVpcId": "vpc-0123456789abcdef0"}, "existingPrivateSubnetIds", "[]", "at least two private subnets"),
     "byo-one-private": (

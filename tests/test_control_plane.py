@@ -5,6 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import PROJECT_DIR
+
+from eks_platform.offline import run_stack
+from eks_platform.offline.mocks import PlatformMocks
+from eks_platform.offline.recorder import RecordingMonitor
+from eks_platform.parts.control_plane import principal_of, without_creator
 
 CLUSTER = "eks:index:Cluster"
 ADDON = "aws:eks/addon:Addon"
@@ -208,3 +214,72 @@ def test_log_retention_per_stack(run_dev, stack):
     run = run_dev(stack)
     group = run.one("aws:cloudwatch/logGroup:LogGroup", f"eks-platform-{stack}-control-plane-logs")
     assert group.inputs["retentionInDays"] == {"dev": 30, "prod": 365}[stack]
+
+
+# --- the creator's access entry -------------------------------------------------------------------
+
+CI_ROLE = "arn:aws:iam::123456789012:role/ci/deployer"
+CI_SESSION = "arn:aws:sts::123456789012:assumed-role/deployer/github-actions-42"
+
+
+def run_as(caller_arn, existing_clusters=None, **overrides):
+    mocks = PlatformMocks(
+        "us-west-2", caller_arn=caller_arn, existing_clusters=existing_clusters or {}
+    )
+    return run_stack(PROJECT_DIR, "dev", overrides, monitor=RecordingMonitor(mocks))
+
+
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    [
+        (CI_SESSION, "arn:aws:iam::123456789012:role/deployer"),
+        ("arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/alice"),
+        ("arn:aws:iam::123456789012:root", None),
+        ("arn:aws:sts::123456789012:federated-user/bob", None),
+        ("not an arn", None),
+    ],
+)
+def test_a_callers_arn_maps_to_its_role_or_user(caller, expected):
+    assert principal_of(caller) == expected
+
+
+def test_the_creator_is_matched_by_account_and_name_whatever_the_path():
+    kept, dropped = without_creator([CI_ROLE, ADMIN], principal_of(CI_SESSION))
+    assert kept == [ADMIN] and dropped == [CI_ROLE]
+    other_account = "arn:aws:iam::210987654321:role/deployer"
+    assert without_creator([other_account], principal_of(CI_SESSION)) == ([other_account], [])
+    assert without_creator([CI_ROLE], None) == ([CI_ROLE], [])
+
+
+def test_the_deploying_role_gets_no_second_access_entry(caplog):
+    """EKS already made it admin (pulumi-eks bootstraps the creator): a second entry would fail."""
+    run = run_as(CI_SESSION, adminPrincipalArns=[CI_ROLE, ADMIN])
+    cluster = run.one(CLUSTER).inputs
+    assert [e["principalArn"] for e in cluster["accessEntries"].values()] == [ADMIN]
+    assert cluster["clusterTags"] == {
+        "eks-platform/created-by": "arn:aws:iam::123456789012:role/deployer"
+    }
+    assert f"adminPrincipalArns: {CI_ROLE} creates the cluster" in caplog.text
+
+
+def test_the_creator_is_read_back_from_an_existing_cluster(caplog):
+    """A later deployment by someone else keeps the entries the first one made (no churn)."""
+    tags = {"eks-platform/created-by": "arn:aws:iam::123456789012:role/deployer"}
+    run = run_as(
+        "arn:aws:iam::123456789012:user/alice",
+        existing_clusters={"eks-platform-dev": tags},
+        adminPrincipalArns=[CI_ROLE, "arn:aws:iam::123456789012:user/alice"],
+    )
+    cluster = run.one(CLUSTER).inputs
+    principals_ = sorted(e["principalArn"] for e in cluster["accessEntries"].values())
+    assert principals_ == ["arn:aws:iam::123456789012:user/alice"]
+    assert cluster["clusterTags"] == tags
+
+
+def test_a_cluster_without_the_tag_keeps_every_entry():
+    run = run_as(
+        CI_SESSION, existing_clusters={"eks-platform-dev": {}}, adminPrincipalArns=[CI_ROLE]
+    )
+    cluster = run.one(CLUSTER).inputs
+    assert [e["principalArn"] for e in cluster["accessEntries"].values()] == [CI_ROLE]
+    assert "clusterTags" not in cluster

@@ -60,6 +60,18 @@ IAM_PRINCIPAL_PATTERN = re.compile(
     r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$"
 )
 
+
+def region_partition(region: str) -> str:
+    """The AWS partition a well-formed region name belongs to (botocore endpoints.json)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if "-iso" in region:
+        return "aws-iso"
+    return "aws"
+
+
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 UpgradePolicy = Literal["STANDARD", "EXTENDED"]
 ControlPlaneLogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -149,6 +161,16 @@ class PlatformArgs(BaseModel):
     def _region_syntax(cls, value: str) -> str:
         if not REGION_PATTERN.match(value):
             raise problem("must be an AWS region name such as us-west-2")
+        partition = region_partition(value)
+        if partition != "aws":
+            # Service principals, endpoint service names and ARNs differ there (amazonaws.com.cn,
+            # cn.com.amazonaws.* endpoints, aws-cn/aws-us-gov ARNs), and nothing here has been
+            # checked against those partitions: refused rather than deployed half right.
+            raise problem(
+                "is in the {partition} partition, which this platform does not support (service "
+                "names, principals and prices differ there); use a region of the aws partition",
+                partition=partition,
+            )
         return value
 
     @field_validator("cluster_name")

@@ -105,8 +105,19 @@ class PlatformMocks(pulumi.runtime.Mocks):
     """Answers for one stack in ``region``; resources and invokes that go through an explicit
     AWS provider get that provider's region (multi-region programs)."""
 
-    def __init__(self, region: str, stack_outputs: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        region: str,
+        stack_outputs: dict[str, dict[str, Any]] | None = None,
+        *,
+        caller_arn: str = f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
+        existing_clusters: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.region = region
+        self.caller_arn = caller_arn
+        """Who runs the deployment (``aws:getCallerIdentity``)."""
+        self.existing_clusters = existing_clusters or {}
+        """EKS clusters that already exist: name -> tags. None by default (a first deploy)."""
         self.provider_regions: dict[str, str] = {}
         """Explicit AWS providers registered so far: id -> region."""
         self.stack_outputs = stack_outputs or {}
@@ -171,7 +182,7 @@ def _availability_zones(mocks: PlatformMocks, region: str, args: dict[str, Any])
     }
 
 
-def _eks_cluster_lookup(_: PlatformMocks, region: str, args: dict[str, Any]) -> dict[str, Any]:
+def _eks_cluster_lookup(mocks: PlatformMocks, region: str, args: dict[str, Any]) -> dict[str, Any]:
     name = str(args.get("name", ""))
     vpc_config = {
         "clusterSecurityGroupId": f"sg-{_hex('cluster-sg', name)}",
@@ -184,15 +195,27 @@ def _eks_cluster_lookup(_: PlatformMocks, region: str, args: dict[str, Any]) -> 
         "vpcId": "",
     }
     arn = f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{name}"
-    return {"id": name, "name": name, "arn": arn, "status": "ACTIVE", "vpcConfig": vpc_config}
+    tags = mocks.existing_clusters.get(name, {})
+    return {
+        "id": name,
+        "name": name,
+        "arn": arn,
+        "status": "ACTIVE",
+        "vpcConfig": vpc_config,
+        "tags": tags,
+    }
 
 
 _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:eks/getCluster:getCluster": _eks_cluster_lookup,
-    "aws:index/getCallerIdentity:getCallerIdentity": lambda _m, _r, _a: {
+    "aws:eks/getClusters:getClusters": lambda mocks, region, _a: {
+        "id": region,
+        "names": sorted(mocks.existing_clusters),
+    },
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda mocks, _r, _a: {
         "accountId": ACCOUNT_ID,
-        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
+        "arn": mocks.caller_arn,
         "userId": "AIDAOFFLINE",
         "id": ACCOUNT_ID,
     },

@@ -84,6 +84,56 @@ def access_entries(admins: Sequence[str], readers: Sequence[str]) -> dict[str, e
     return entries
 
 
+CREATOR_TAG = "eks-platform/created-by"
+"""Cluster tag naming the IAM principal that created the cluster (EKS made it admin then)."""
+
+
+def principal_of(arn: str) -> str | None:
+    """The IAM role or user behind a caller ARN: an assumed-role session maps to its role
+    (``arn:aws:sts::1:assumed-role/Ops/s`` -> ``arn:aws:iam::1:role/Ops``); None for others
+    (root, federated users), which cannot be listed as principals here anyway."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return None
+    _, partition, service, _, account, resource = parts
+    kind, _, rest = resource.partition("/")
+    if service == "sts" and kind == "assumed-role" and "/" in rest:
+        return f"arn:{partition}:iam::{account}:role/{rest.split('/', 1)[0]}"
+    if service == "iam" and kind in ("role", "user") and rest:
+        return arn
+    return None
+
+
+def _identity(arn: str) -> tuple[str, str, str]:
+    """(account, role|user, name): role and user names are unique per account, paths aside."""
+    _, _, _, _, account, resource = arn.split(":", 5)
+    kind, _, rest = resource.partition("/")
+    return account, kind, rest.rsplit("/", 1)[-1]
+
+
+def without_creator(principals: Sequence[str], creator: str | None) -> tuple[list[str], list[str]]:
+    """``principals`` minus the cluster's creator, and what was dropped.
+
+    pulumi-eks always sets ``bootstrapClusterCreatorAdminPermissions: true`` (nodejs/eks/cluster/
+    cluster.ts:739 at v4.3.0), so EKS gives the creating identity an access entry with cluster
+    admin; a second access entry for the same principal fails with ResourceInUseException
+    (terraform-aws-eks #2968, #3293).
+    """
+    if not creator:
+        return list(principals), []
+    kept = [arn for arn in principals if _identity(arn) != _identity(creator)]
+    return kept, [arn for arn in principals if arn not in kept]
+
+
+def cluster_creator(cluster_name: str, opts: pulumi.InvokeOptions) -> str | None:
+    """Who created (or is about to create) the cluster: the tag of an existing cluster, else the
+    identity running this deployment. Stable across runs by other identities once created."""
+    if cluster_name in (aws.eks.get_clusters(opts=opts).names or []):
+        tags = aws.eks.get_cluster(name=cluster_name, opts=opts).tags or {}
+        return tags.get(CREATOR_TAG)
+    return principal_of(aws.get_caller_identity(opts=opts).arn)
+
+
 class ControlPlane(pulumi.ComponentResource):
     """EKS cluster with private endpoint, audit logs, KMS secrets encryption and an OIDC provider.
 
@@ -108,6 +158,21 @@ class ControlPlane(pulumi.ComponentResource):
     ) -> None:
         super().__init__("eks-platform:index:ControlPlane", name, None, opts)
         tags = args.tags
+        creator = cluster_creator(args.cluster_name, pulumi.InvokeOptions(parent=self))
+        admins, dropped_admins = without_creator(args.admin_principal_arns, creator)
+        readers, dropped_readers = without_creator(args.read_only_principal_arns, creator)
+        for arn in dropped_admins:
+            pulumi.log.warn(
+                f"adminPrincipalArns: {arn} creates the cluster, and EKS makes the creator cluster "
+                "admin itself (pulumi-eks always bootstraps it); no second access entry is made",
+                resource=self,
+            )
+        for arn in dropped_readers:
+            pulumi.log.warn(
+                f"readOnlyPrincipalArns: {arn} creates the cluster and is cluster admin through "
+                "EKS's creator access entry, not read-only; no second access entry is made",
+                resource=self,
+            )
 
         cluster_role = service_role(
             f"{name}-cluster-role",
@@ -176,7 +241,7 @@ class ControlPlane(pulumi.ComponentResource):
             skip_default_security_groups=True,
             service_role=cluster_role.role,
             authentication_mode=eks.AuthenticationMode.API,
-            access_entries=access_entries(args.admin_principal_arns, args.read_only_principal_arns),
+            access_entries=access_entries(admins, readers),
             endpoint_private_access=True,
             endpoint_public_access=args.endpoint_public_access,
             public_access_cidrs=list(args.public_access_cidrs)
@@ -194,6 +259,8 @@ class ControlPlane(pulumi.ComponentResource):
             # Built-in node pools (general-purpose, system) and a node role pulumi-eks creates.
             auto_mode=eks.AutoModeOptionsArgs(enabled=True) if args.auto_mode else None,
             tags=tags,
+            # On the EKS cluster only: who EKS made admin at creation, read back on later runs.
+            cluster_tags={CREATOR_TAG: creator} if creator else None,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=args.protect,
