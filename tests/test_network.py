@@ -243,54 +243,81 @@ def test_explicit_zones_are_used(run_dev):
     assert run.outputs["availabilityZones"] == ["us-west-2b", "us-west-2d"]
 
 
-def test_nat_instance_mode_is_one_small_graviton_instance_in_an_auto_scaling_group(run_dev):
+def test_nat_instance_mode_is_one_small_graviton_instance_on_a_pulumi_interface(run_dev):
     run = run_dev(natMode="instance")
-    assert run.by_type(NAT) == [] and run.by_type(EIP) == []
-    (group,) = run.by_type("aws:autoscaling/group:Group")
-    assert (group.inputs["minSize"], group.inputs["maxSize"], group.inputs["desiredCapacity"]) == (
-        1,
-        1,
-        1,
-    )
+    assert run.by_type(NAT) == []
+    instance = run.one("aws:ec2/instance:Instance")
+    interface = run.one("aws:ec2/networkInterface:NetworkInterface")
     first_public = min(subnets(run, "public"), key=lambda s: s.inputs["availabilityZone"])
-    assert group.inputs["vpcZoneIdentifiers"] == [first_public.resource_id]
+    assert interface.inputs["subnetId"] == first_public.resource_id
+    assert interface.inputs["sourceDestCheck"] is False  # forwarding needs it off
+    assert instance.inputs["primaryNetworkInterface"] == {
+        "networkInterfaceId": interface.resource_id
+    }
+    assert instance.inputs["instanceType"] == "t4g.nano"
+    assert instance.delete_before_replace  # the interface is attached to one instance at a time
+    assert instance.inputs["metadataOptions"]["httpTokens"] == "required"
+    (eip,) = run.by_type(EIP)
+    assert eip.inputs["networkInterface"] == interface.resource_id
     template = run.one(
         "aws:ec2/launchTemplate:LaunchTemplate", "eks-platform-dev-network-nat-instance-lt"
     )
-    assert group.inputs["launchTemplate"]["id"] == template.resource_id
-    assert template.inputs["instanceType"] == "t4g.nano"
+    assert instance.inputs["launchTemplate"]["id"] == template.resource_id
     assert template.inputs["imageId"].startswith(
         "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023"
     )
     assert template.inputs["imageId"].endswith("arm64")
-    assert template.inputs["metadataOptions"]["httpTokens"] == "required"
     assert template.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
     assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
-    assert template.inputs["tags"]["eks-platform/role"] == "nat-instance"
-    assert "keyName" not in template.inputs
-    script = base64.b64decode(template.inputs["userData"]).decode()
-    private_tables = [t.resource_id for t in run.by_type(ROUTE_TABLE) if "-private" in t.name]
-    assert len(private_tables) == 1
-    assert all(table in script for table in private_tables)
-    assert "--no-source-dest-check" in script and "MASQUERADE" in script
-    # No Pulumi-managed default route in the private table: the instance writes it at boot.
-    assert [r for r in default_routes(run) if r.inputs["routeTableId"] in private_tables] == []
+    assert "keyName" not in template.inputs and "networkInterfaces" not in template.inputs
 
 
-def test_nat_instance_permissions_are_scoped(run_dev):
+def test_nat_instance_routes_are_pulumis_and_point_at_the_interface(run_dev):
+    """Switching natMode replaces one Pulumi route with another: nothing outside Pulumi writes
+    a route that a NAT gateway's route would collide with."""
     run = run_dev(natMode="instance")
-    policy = json.loads(
-        run.one(
-            "aws:iam/rolePolicy:RolePolicy", "eks-platform-dev-network-nat-instance-policy"
-        ).inputs["policy"]
-    )
-    modify, routes = policy["Statement"]
-    assert modify["Action"] == "ec2:ModifyInstanceAttribute"
-    assert modify["Condition"]["StringEquals"] == {
-        "aws:ResourceTag/eks-platform/nat-instance": "eks-platform-dev-network-nat-instance"
-    }
+    interface = run.one("aws:ec2/networkInterface:NetworkInterface")
     private_tables = [t.resource_id for t in run.by_type(ROUTE_TABLE) if "-private" in t.name]
-    assert routes["Resource"] == [f"arn:aws:ec2:*:*:route-table/{t}" for t in private_tables]
+    routes = [r for r in default_routes(run) if r.inputs["routeTableId"] in private_tables]
+    assert len(routes) == len(private_tables) == 1
+    assert routes[0].inputs["networkInterfaceId"] == interface.resource_id
+    assert "natGatewayId" not in routes[0].inputs
+    single = run_dev(natMode="single")
+    (route,) = [r for r in default_routes(single) if "natGatewayId" in r.inputs]
+    assert route.name == routes[0].name  # the same logical route: updated in place, not added
+
+
+def test_nat_instance_boot_script_follows_the_documented_order_and_retries(run_dev):
+    run = run_dev(natMode="instance")
+    template = run.one(
+        "aws:ec2/launchTemplate:LaunchTemplate", "eks-platform-dev-network-nat-instance-lt"
+    )
+    script = base64.b64decode(template.inputs["userData"]).decode()
+    order = [
+        "ip_forward = 1",
+        "retry dnf install -y iptables-services",
+        "systemctl enable --now iptables",
+        "-j MASQUERADE",
+        "iptables -F FORWARD",
+        "service iptables save",
+    ]
+    positions = [script.index(step) for step in order]
+    assert positions == sorted(positions)
+    assert "set -e" not in script.replace("set -euo", "")  # one failed call must not end it
+    assert "aws ec2" not in script  # the instance changes nothing in AWS
+
+
+def test_nat_instance_permissions_are_ssm_only(run_dev):
+    run = run_dev(natMode="instance")
+    role = run.one("aws:iam/role:Role", "eks-platform-dev-network-nat-instance-role")
+    attachments = [
+        a for a in run.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.parent == role.urn
+    ]  # fmt: skip
+    assert [a.inputs["policyArn"].rsplit("/", 1)[-1] for a in attachments] == [
+        "AmazonSSMManagedInstanceCore"
+    ]
+    assert [p for p in run.by_type("aws:iam/rolePolicy:RolePolicy") if p.parent == role.urn] == []
     group = run.one("aws:ec2/securityGroup:SecurityGroup")
     assert group.inputs["ingress"][0]["cidrBlocks"] == ["10.0.0.0/16"]
     assert all(rule["description"] for rule in group.inputs["ingress"] + group.inputs["egress"])

@@ -267,12 +267,12 @@ def test_mermaid_is_a_flowchart_with_the_architecture(capsys):
         "kubernetes",
         "users",
     } <= nodes
-    assert {"dev_network_nat_instance_asg", "dev_control_plane_eks", "dev_compute_spot_arm",
+    assert {"dev_network_nat_instance_instance", "dev_control_plane_eks", "dev_compute_spot_arm",
             "dev_lb_controller_release", "dev_app_release", "dev_app_service"} <= nodes  # fmt: skip
     assert ("users", "dev_app_service") in edges
     assert ("dev_app_service", "dev_app_release") in edges
-    assert ("private_tier", "dev_network_nat_instance_asg") in edges
-    assert ("dev_network_nat_instance_asg", "dev_network_igw") in edges
+    assert ("private_tier", "dev_network_nat_instance_instance") in edges
+    assert ("dev_network_nat_instance_instance", "dev_network_igw") in edges
 
 
 def test_mermaid_with_fargate_and_an_existing_vpc():

@@ -39,7 +39,7 @@ class NodeGroupInput(TypedDict, total=False):
     max_size: int
     """Maximum number of nodes."""
     disk_size_gib: int
-    """Size of the root volume (the data volume on Bottlerocket), gp3, encrypted."""
+    """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot."""
     labels: dict[str, str]
     """Kubernetes labels on every node."""
     taints: list[TaintInput]

@@ -105,8 +105,7 @@ class NodeGroupArgs(BaseModel):
     max_size: int = Field(default=3, ge=1)
     """Maximum number of nodes."""
     disk_size_gib: int = Field(default=MIN_DISK_GIB, le=16384)
-    """Size in GiB of the root volume (the data volume on Bottlerocket), gp3, encrypted; at least
-    20, the size of the AMI's snapshot."""
+    """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Kubernetes labels on every node."""
     taints: list[TaintArgs] = Field(default_factory=list)

@@ -171,25 +171,32 @@ def _node_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
             _volumes(pricer, template, desired, group.name)
 
 
-def _auto_scaling_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
-    """Instances an Auto Scaling group keeps (the NAT instance): type, volume and public IP from
-    its launch template."""
+def _instances(pricer: _Pricer, registrations: list[Registration]) -> None:
+    """Instances the program keeps running itself (the NAT instance), or through an Auto Scaling
+    group: type, volumes and public IP from the instance or its launch template. An Elastic IP
+    is priced as an Elastic IP."""
     templates = _launch_templates(registrations)
-    for group in (r for r in registrations if r.type == "aws:autoscaling/group:Group"):
-        count = int(group.inputs.get("desiredCapacity", group.inputs.get("minSize", 0)))
-        template = templates.get(group.inputs.get("launchTemplate", {}).get("id"))
-        if template is None:
-            pricer.add("ec2:unknown", group.name, count * pricer.hours, "instance-hours")
+    for resource in registrations:
+        if resource.type == "aws:autoscaling/group:Group":
+            count = int(resource.inputs.get("desiredCapacity", resource.inputs.get("minSize", 0)))
+        elif resource.type == "aws:ec2/instance:Instance":
+            count = 1
+        else:
             continue
-        instance_type = template.inputs.get("instanceType", "unknown")
+        template = templates.get(resource.inputs.get("launchTemplate", {}).get("id"))
+        template_inputs = template.inputs if template is not None else {}
+        instance_type = resource.inputs.get("instanceType") or template_inputs.get(
+            "instanceType", "unknown"
+        )
         pricer.add(
-            f"ec2:{instance_type}", group.name, count * pricer.hours, "instance-hours",
+            f"ec2:{instance_type}", resource.name, count * pricer.hours, "instance-hours",
             note=f"{count} x {instance_type}, on-demand",
         )  # fmt: skip
-        _volumes(pricer, template, count, group.name)
-        interfaces = template.inputs.get("networkInterfaces", [])
+        if template is not None:
+            _volumes(pricer, template, count, resource.name)
+        interfaces = template_inputs.get("networkInterfaces", [])
         if any(str(i.get("associatePublicIpAddress")).lower() == "true" for i in interfaces):
-            pricer.add("public_ipv4", group.name, count * pricer.hours, "address-hours")
+            pricer.add("public_ipv4", resource.name, count * pricer.hours, "address-hours")
 
 
 def _load_balancers(pricer: _Pricer, registrations: list[Registration], public_zones: int) -> None:
@@ -332,7 +339,7 @@ def estimate_cost(
     for eip in by_type.get("aws:ec2/eip:Eip", []):
         pricer.add("public_ipv4", eip.name, pricer.hours, "address-hours")
     _node_groups(pricer, registrations)
-    _auto_scaling_groups(pricer, registrations)
+    _instances(pricer, registrations)
     _launched_nodes(pricer, registrations)
     public_subnets = [
         s

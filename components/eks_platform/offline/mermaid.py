@@ -58,7 +58,7 @@ class _Resources:
         self.public = [s for s in subnets if "kubernetes.io/role/elb" in s.inputs.get("tags", {})]
         self.private = [s for s in subnets if s not in self.public]
         self.nat_gateways = self.of("aws:ec2/natGateway:NatGateway")
-        self.nat_instances = self.of("aws:autoscaling/group:Group")
+        self.nat_instances = self.of("aws:ec2/instance:Instance")
         self.nats = self.nat_gateways + self.nat_instances
         self.igws = self.of("aws:ec2/internetGateway:InternetGateway")
         self.clusters = self.of("eks:index:Cluster")
@@ -95,7 +95,7 @@ def _network(chart: _Chart, res: _Resources) -> None:
         "public subnets",
         [(chart.id(s), _subnet_label("public", s)) for s in res.public]
         + [(chart.id(n), "NAT gateway") for n in res.nat_gateways]
-        + [(chart.id(n), "NAT instance (Auto Scaling group of one)") for n in res.nat_instances],
+        + [(chart.id(n), "NAT instance") for n in res.nat_instances],
     )
     chart.subgraph(
         "private_tier",

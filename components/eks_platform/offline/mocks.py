@@ -43,6 +43,8 @@ _ID_PREFIX = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
     "aws:ec2/flowLog:FlowLog": "fl",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/networkInterface:NetworkInterface": "eni",
+    "aws:ec2/instance:Instance": "i",
 }
 
 

@@ -1,21 +1,23 @@
-"""A NAT instance for non-production stacks: a small Graviton instance in an Auto Scaling group
-of one, instead of a NAT gateway (about 36 USD a month, FACTS.md §3).
+"""A NAT instance for non-production stacks: one small Graviton instance instead of a NAT
+gateway (about 36 USD a month, FACTS.md §3).
+
+Every piece of routing is Pulumi's: a network interface with its source/destination check off
+and an Elastic IP, and the private route tables' default route pointing at that interface. The
+instance boots with the interface as its primary one. Replacing the instance (a new launch
+template, a new AMI) leaves the interface, its address and the routes in place, and switching
+``natMode`` between ``instance`` and a NAT gateway replaces one Pulumi route with another
+(the instance never writes a route of its own, so nothing outside Pulumi can collide).
 
 Trade-offs (README "Egress"): one instance in one zone, so egress stops while it is replaced
-(the group brings a new one in a few minutes) and a zone outage cuts egress for all zones;
-throughput of a t4g.nano (up to 5 Gbit/s burst); patching is the instance's own (dnf on boot).
-
-At boot the instance turns off its source/destination check and points the private route
-tables' default route at itself (Pulumi cannot: the group, not Pulumi, creates the instance).
-It needs a public address of its own to do that and to forward traffic, so its launch template
-asks for one; the policy pack exempts launch templates tagged ``eks-platform/role=nat-instance``.
+and a zone outage cuts egress for all zones; no Auto Scaling group replaces a failed instance
+(an Auto Scaling group cannot launch onto an existing network interface): EC2's automatic
+recovery restarts it on new hardware after a host failure; throughput of a t4g.nano (up to
+5 Gbit/s burst); patching is by replacement (a new AMI is picked at each launch).
 """
 
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -24,65 +26,45 @@ from .iam import trust_policy
 
 INSTANCE_TYPE = "t4g.nano"
 # Graviton (arm64) Amazon Linux 2023, resolved by EC2 at launch from the public SSM parameter.
+# In the launch template (stored as written) rather than on the instance, whose `ami` would
+# read back as an ami-... id and differ from the parameter on every plan.
 IMAGE = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 ROLE_TAG = "eks-platform/role"
-NAME_TAG = "eks-platform/nat-instance"
 
 
-def user_data(route_table_ids: Sequence[str]) -> str:
-    """Boot script: forwarding and masquerading, then the routes (base64, as EC2 wants it)."""
-    tables = " ".join(route_table_ids)
-    script = f"""#!/bin/bash
-set -euo pipefail
-imds=http://169.254.169.254/latest
-token=$(curl -sX PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-meta() {{ curl -s -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/$1"; }}
-instance=$(meta instance-id)
-export AWS_REGION=$(meta placement/region)
-aws ec2 modify-instance-attribute --instance-id "$instance" --no-source-dest-check
+def user_data() -> str:
+    """Boot script, in the order the VPC user guide gives for AL2023 ("Create a NAT AMI"):
+    forwarding on; install and enable the iptables service (which loads its saved rules, with a
+    REJECT in FORWARD); then masquerade, drop the FORWARD rules, save. User data runs once, so
+    the one network call (dnf) is retried instead of ending the script at the first failure.
+    Not exercised on a live instance from this repository."""
+    script = """#!/bin/bash
+set -uo pipefail
+retry() {
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    "$@" && return 0
+    echo "attempt $attempt of: $* failed; retrying" >&2
+    sleep $((attempt * 6))
+  done
+  return 1
+}
 echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
 sysctl --system
-dnf install -y iptables-services
-iface=$(ip route show default | awk '{{print $5; exit}}')
+retry dnf install -y iptables-services || exit 1
+systemctl enable --now iptables
+iface=$(ip route show default | awk '{print $5; exit}')
 iptables -t nat -A POSTROUTING -o "$iface" -j MASQUERADE
 iptables -F FORWARD
 service iptables save
-systemctl enable --now iptables
-route="--destination-cidr-block 0.0.0.0/0 --instance-id $instance"
-for table in {tables}; do
-  aws ec2 replace-route --route-table-id "$table" $route \\
-    || aws ec2 create-route --route-table-id "$table" $route
-done
 """
     return base64.b64encode(script.encode()).decode()
 
 
-def instance_policy(route_table_ids: Sequence[str], name: str) -> str:
-    """Least privilege: its own source/destination check, the default route of these tables."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": "ec2:ModifyInstanceAttribute",
-                    "Resource": "arn:aws:ec2:*:*:instance/*",
-                    "Condition": {"StringEquals": {f"aws:ResourceTag/{NAME_TAG}": name}},
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["ec2:CreateRoute", "ec2:ReplaceRoute"],
-                    "Resource": [
-                        f"arn:aws:ec2:*:*:route-table/{table}" for table in route_table_ids
-                    ],
-                },
-            ],
-        }
-    )
-
-
 class NatInstance(pulumi.ComponentResource):
-    """Egress for private subnets through one t4g.nano in an Auto Scaling group of one."""
+    """Egress for private subnets through one t4g.nano on a Pulumi-managed network interface."""
+
+    network_interface_id: pulumi.Output[str]
+    """The interface private route tables send 0.0.0.0/0 to."""
 
     def __init__(
         self,
@@ -91,14 +73,12 @@ class NatInstance(pulumi.ComponentResource):
         vpc_id: pulumi.Input[str],
         vpc_cidr: str,
         subnet_id: pulumi.Input[str],
-        route_table_ids: Sequence[pulumi.Input[str]],
         managed_policy_arn: pulumi.Input[str],
         tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("eks-platform:index:NatInstance", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tables = pulumi.Output.all(*route_table_ids)
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=vpc_id,
@@ -118,10 +98,28 @@ class NatInstance(pulumi.ComponentResource):
             tags={**tags, "Name": f"{name}-sg"},
             opts=child,
         )  # fmt: skip
+        # Forwarding needs the source/destination check off on the interface that carries the
+        # traffic; set here, it survives instance replacement.
+        interface = aws.ec2.NetworkInterface(
+            f"{name}-eni",
+            subnet_id=subnet_id,
+            security_groups=[security_group.id],
+            source_dest_check=False,
+            description="NAT instance: target of the private default routes",
+            tags={**tags, "Name": f"{name}-eni", ROLE_TAG: "nat-instance"},
+            opts=child,
+        )
+        aws.ec2.Eip(
+            f"{name}-eip",
+            domain="vpc",
+            network_interface=interface.id,
+            tags={**tags, "Name": f"{name}-eip"},
+            opts=pulumi.ResourceOptions(parent=interface),
+        )
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=trust_policy("ec2.amazonaws.com"),
-            description="NAT instance: its routes and source/destination check; SSM access",
+            description="NAT instance: SSM access only",
             tags={**tags, "Name": f"{name}-role"},
             opts=child,
         )
@@ -131,70 +129,63 @@ class NatInstance(pulumi.ComponentResource):
             policy_arn=managed_policy_arn,
             opts=pulumi.ResourceOptions(parent=role),
         )
-        policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.id,
-            policy=tables.apply(lambda ids: instance_policy(ids, name)),
-            opts=pulumi.ResourceOptions(parent=role),
-        )
         profile = aws.iam.InstanceProfile(
             f"{name}-profile",
             role=role.name,
             tags={**tags, "Name": f"{name}-profile"},
             opts=pulumi.ResourceOptions(parent=role),
         )
-        instance_tags = {**tags, "Name": name, NAME_TAG: name}
+        metadata = aws.ec2.LaunchTemplateMetadataOptionsArgs(
+            http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+        )
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description="NAT instance",
             image_id=IMAGE,
-            instance_type=INSTANCE_TYPE,
             update_default_version=True,
-            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
-            ),
+            metadata_options=metadata,
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name="/dev/xvda",
                     ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=8,
+                        volume_size=8,  # the standard AL2023 AMI's root snapshot (not checked here)
                         volume_type="gp3",
                         encrypted="true",
                         delete_on_termination="true",
                     ),
                 )
             ],
-            network_interfaces=[
-                aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-                    device_index=0,
-                    # A NAT instance needs a public address; the policy pack exempts it by tag.
-                    associate_public_ip_address="true",
-                    security_groups=[security_group.id],
-                )
-            ],
-            user_data=tables.apply(user_data),
+            user_data=user_data(),
             tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=instance_tags)
-                for kind in ("instance", "volume", "network-interface")
+                aws.ec2.LaunchTemplateTagSpecificationArgs(
+                    resource_type="volume", tags={**tags, "Name": name}
+                )
             ],
             tags={**tags, "Name": f"{name}-lt", ROLE_TAG: "nat-instance"},
             opts=child,
         )
-        aws.autoscaling.Group(
-            f"{name}-asg",
-            min_size=1,
-            max_size=1,
-            desired_capacity=1,
-            vpc_zone_identifiers=[subnet_id],
-            health_check_type="EC2",
-            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
+        aws.ec2.Instance(
+            f"{name}-instance",
+            instance_type=INSTANCE_TYPE,
+            launch_template=aws.ec2.InstanceLaunchTemplateArgs(
                 id=template.id, version=template.latest_version.apply(str)
             ),
-            tags=[
-                aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=False)
-                for key, value in {**tags, "Name": f"{name}-asg"}.items()
-            ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment, policy]),
+            primary_network_interface=aws.ec2.InstancePrimaryNetworkInterfaceArgs(
+                network_interface_id=interface.id
+            ),
+            iam_instance_profile=profile.name,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            # Restarted on new hardware after a host failure (EC2 simplified automatic recovery).
+            maintenance_options=aws.ec2.InstanceMaintenanceOptionsArgs(auto_recovery="default"),
+            tags={**tags, "Name": f"{name}-instance", ROLE_TAG: "nat-instance"},
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[attachment],
+                # The interface belongs to one instance at a time: the old one goes first.
+                delete_before_replace=True,
+            ),
         )
-        self.register_outputs({})
+        self.network_interface_id = interface.id
+        self.register_outputs({"networkInterfaceId": self.network_interface_id})

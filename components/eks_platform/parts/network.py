@@ -102,19 +102,26 @@ class Network(pulumi.ComponentResource):
             self._associate(public_table, subnet, zone.zone)
 
         nat_gateways = self._nat_gateways(args.subnets, public_subnets, igw)
-        private_tables = self._private_route_tables(vpc, private_subnets, nat_gateways)
+        private_tables = self._private_route_tables(vpc, private_subnets)
+        if nat_gateways:
+            per_zone = len(private_tables) > 1
+            for index, table in enumerate(private_tables):
+                gateway = nat_gateways[index if per_zone else 0]
+                self._default_route(table, nat_gateway_id=gateway.id)
         if args.nat_mode == "instance":
-            NatInstance(
+            nat_instance = NatInstance(
                 f"{name}-nat-instance",
                 vpc_id=vpc.id,
                 vpc_cidr=args.vpc_cidr,
                 subnet_id=public_subnets[0].id,
-                route_table_ids=[table.id for table in private_tables],
                 managed_policy_arn=args.ssm_policy_arn
+                # Only the aws partition is accepted (args.config.region_partition).
                 or "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
                 tags=args.tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )
+            for table in private_tables:
+                self._default_route(table, network_interface_id=nat_instance.network_interface_id)
 
         # Gateway endpoints are free and keep image-layer pulls (ECR stores layers in S3) off NAT.
         aws.ec2.VpcEndpoint(
@@ -222,10 +229,7 @@ class Network(pulumi.ComponentResource):
         return gateways
 
     def _private_route_tables(
-        self,
-        vpc: aws.ec2.Vpc,
-        private_subnets: list[aws.ec2.Subnet],
-        nat_gateways: list[aws.ec2.NatGateway],
+        self, vpc: aws.ec2.Vpc, private_subnets: list[aws.ec2.Subnet]
     ) -> list[aws.ec2.RouteTable]:
         """Per zone with per_az NAT (a zone keeps egress when another zone fails), else one."""
         zones = self._args.subnets
@@ -237,8 +241,6 @@ class Network(pulumi.ComponentResource):
         )
         for index, (zone, subnet) in enumerate(zip(zones, private_subnets, strict=True)):
             self._associate(tables[index if per_zone else 0], subnet, zone.zone)
-        for index, table in enumerate(tables if nat_gateways else []):
-            self._default_route(table, nat_gateway_id=nat_gateways[index if per_zone else 0].id)
         return tables
 
     def _flow_logs(self, vpc: aws.ec2.Vpc) -> None:
