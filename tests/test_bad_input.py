@@ -88,6 +88,11 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "karpenter-cpu-limit": ({"computeMode": "karpenter", "karpenter": {"cpuLimit": 0}}, "karpenter.cpuLimit", "0", "greater than 0"),
     "karpenter-no-capacity-type": ({"computeMode": "karpenter", "karpenter": {"capacityTypes": []}}, "karpenter.capacityTypes", "[]", "at least one capacity type out of spot, on-demand"),
     "karpenter-architecture": ({"computeMode": "karpenter", "karpenter": {"architectures": ["riscv"]}}, "karpenter.architectures", "riscv", "at least one architecture out of arm64, amd64"),
+    "karpenter-ami-alias": ({"computeMode": "karpenter", "karpenter": {"amiAlias": "al2023@v1"}}, "karpenter.amiAlias", "al2023@v1", "al2023@latest or al2023@vYYYYMMDD"),
+    "karpenter-latest-ami-in-production": (
+        {"production": True, "endpointPublicAccess": False, "computeMode": "karpenter", "workload": {"replicas": 2}},
+        "karpenter", "None", "production needs a pinned node AMI",
+    ),
     "auto-with-node-groups": ({"computeMode": "auto"}, "nodeGroups", "spot-arm", "not used with computeMode auto"),
     # workload
     "replicas-zero": ({"workload": {"replicas": 0}}, "workload.replicas", "0", "greater than or equal to 1"),

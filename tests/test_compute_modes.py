@@ -47,6 +47,54 @@ def test_karpenter_controller_runs_on_the_system_group_through_pod_identity(run_
     assert group.urn in release.dependencies
 
 
+def test_karpenter_crds_come_from_their_own_chart_so_upgrades_upgrade_them(run_dev):
+    """Helm never upgrades a chart's crds/ (Karpenter upgrade guide): karpenter-crd owns them."""
+    run = run_dev(computeMode="karpenter")
+    crds, controller = releases(run)["karpenter-crd"], releases(run)["karpenter"]
+    assert crds.inputs["chart"] == "oci://public.ecr.aws/karpenter/karpenter-crd"
+    assert crds.inputs["version"] == controller.inputs["version"] == "1.14.1"
+    assert controller.inputs["skipCrds"] is True
+    assert crds.urn in controller.dependencies
+
+
+def test_karpenter_is_told_its_region(run_dev):
+    """Hop limit 1 keeps pods from IMDS, where Karpenter would otherwise look (operator.go)."""
+    values = releases(run_dev(computeMode="karpenter"))["karpenter"].inputs["values"]
+    assert {"name": "AWS_REGION", "value": "us-west-2"} in values["controller"]["env"]
+
+
+def test_karpenter_mode_keeps_other_pods_off_the_system_group(run_dev):
+    run = run_dev(computeMode="karpenter")
+    (group,) = run.by_type("aws:eks/nodeGroup:NodeGroup")
+    assert {"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"} in group.inputs[
+        "taints"
+    ]
+    # What runs there tolerates it: the controller and the load balancer controller.
+    toleration = {"key": "CriticalAddonsOnly", "operator": "Exists"}
+    assert (
+        toleration in releases(run)["aws-load-balancer-controller"].inputs["values"]["tolerations"]
+    )
+    coredns = next(
+        a for a in run.by_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "coredns"
+    )
+    assert toleration in json.loads(coredns.inputs["configurationValues"])["tolerations"]
+    # The app waits for the NodePool whose nodes it runs on.
+    pool = run.one("kubernetes:karpenter.sh/v1:NodePool")
+    assert pool.urn in releases(run)["podinfo"].dependencies
+    managed = run_dev().one("aws:eks/nodeGroup:NodeGroup")
+    assert not managed.inputs.get("taints")
+
+
+def test_karpenter_ami_alias_is_latest_by_default_and_pinnable(run_dev):
+    node_class = run_dev(computeMode="karpenter").one(
+        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+    )
+    assert node_class.inputs["spec"]["amiSelectorTerms"] == [{"alias": "al2023@latest"}]
+    pinned = run_dev(computeMode="karpenter", karpenter={"amiAlias": "al2023@v20260724"})
+    spec = pinned.one("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").inputs["spec"]
+    assert spec["amiSelectorTerms"] == [{"alias": "al2023@v20260724"}]
+
+
 def test_karpenter_nodes_have_their_own_role_and_an_ec2_linux_access_entry(run_dev):
     run = run_dev(computeMode="karpenter")
     role = run.one("aws:iam/role:Role", "eks-platform-dev-karpenter-node-role")

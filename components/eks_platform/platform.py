@@ -6,7 +6,7 @@ import pulumi_kubernetes as k8s
 
 from .args.cidr import plan_subnets
 from .args.component import EksPlatformArgs
-from .args.compute import KarpenterArgs
+from .args.compute import KarpenterArgs, NodeGroupArgs, TaintArgs
 from .args.config import PlatformArgs
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
@@ -55,6 +55,21 @@ def platform_warnings(args: PlatformArgs) -> list[str]:
             "0.60 instead of 0.10 USD per hour"
         )
     return warnings
+
+
+SYSTEM_TAINT = TaintArgs(key="CriticalAddonsOnly", value="true", effect="NoSchedule")
+"""In Karpenter mode, keeps everything but system pods off the first node group (CoreDNS,
+Karpenter and the load balancer controller tolerate it; DaemonSets tolerate everything)."""
+
+
+def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
+    """The node groups to create: in Karpenter mode the first one runs only the system."""
+    groups = list(args.node_groups)
+    if args.compute_mode == "karpenter" and groups:
+        first = groups[0]
+        if not any(t.key == SYSTEM_TAINT.key for t in first.taints):
+            groups[0] = first.model_copy(update={"taints": [*first.taints, SYSTEM_TAINT]})
+    return groups
 
 
 def aws_invoke_options(opts: pulumi.ResourceOptions | None) -> pulumi.InvokeOptions | None:
@@ -182,7 +197,7 @@ class EksPlatform(pulumi.ComponentResource):
                 ComputeArgs(
                     cluster_name=control_plane.cluster_name,
                     private_subnet_ids=network.private_subnet_ids,
-                    node_groups=platform.node_groups,
+                    node_groups=node_groups_for(platform),
                     fargate_profiles=platform.fargate_profiles,
                     ready=control_plane.addons_ready,
                     tags=tags,
@@ -262,7 +277,7 @@ class EksPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         if mode == "karpenter":
-            Karpenter(
+            karpenter = Karpenter(
                 f"{name}-karpenter",
                 KarpenterComponentArgs(
                     cluster_name=control_plane.cluster_name,
@@ -275,6 +290,10 @@ class EksPlatform(pulumi.ComponentResource):
                 context,
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            # The app runs on Karpenter's nodes, which exist once the NodePool does.
+            app_ready = [*workers_ready, karpenter.node_pool]
+        else:
+            app_ready = workers_ready
         controller = None
         if controller_enabled:
             controller = LoadBalancerController(
@@ -300,7 +319,7 @@ class EksPlatform(pulumi.ComponentResource):
             f"{name}-app",
             SampleAppArgs(
                 workload=args.workload,
-                workers_ready=workers_ready,
+                workers_ready=app_ready,
                 controller=controller.release if controller else None,
                 load_balancer=load_balancer,
                 tags=tags,

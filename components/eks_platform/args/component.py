@@ -117,6 +117,9 @@ class KarpenterInput(TypedDict, total=False):
     """Most vCPUs the NodePool may run at once (a cost ceiling)."""
     memory_limit_gib: int
     """Most memory, in GiB, the NodePool may run at once."""
+    ami_alias: str
+    """AMI of Karpenter's nodes: al2023@latest, or al2023@vYYYYMMDD (an awslabs/amazon-eks-ami
+    release) to keep nodes until you move the pin; production stacks must pin one."""
 
 
 class EksPlatformArgs(TypedDict, total=False):

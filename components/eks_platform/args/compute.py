@@ -26,6 +26,10 @@ AmiType = Literal[
 ]
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
+LATEST_AMI_ALIAS = "al2023@latest"
+AMI_ALIAS_PATTERN = re.compile(
+    r"al2023@(latest|v20[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]))"
+)
 # The EKS AMIs' volumes: the AL2023 root snapshot (awslabs/amazon-eks-ami
 # templates/al2023/variables-default.json, volume_size 20) and Bottlerocket's data volume
 # (Karpenter concepts/nodeclasses.md defaults). Smaller block-device mappings are refused by EC2.
@@ -249,6 +253,27 @@ class KarpenterArgs(BaseModel):
     """Most vCPUs the NodePool may run at once (a cost ceiling)."""
     memory_limit_gib: int = Field(default=128, gt=0)
     """Most memory, in GiB, the NodePool may run at once."""
+    ami_alias: str = LATEST_AMI_ALIAS
+    """AMI of Karpenter's nodes: al2023@latest, or al2023@vYYYYMMDD (an awslabs/amazon-eks-ami
+    release) to keep nodes until you move the pin; production stacks must pin one."""
+
+    @field_validator("ami_alias")
+    @classmethod
+    def _ami_alias(cls, value: str) -> str:
+        # The EC2NodeClass CRD (karpenter.k8s.aws_ec2nodeclasses.yaml at v1.14.1, lines 84-100)
+        # only checks `family@anything` (max 30); a wrong version fails later at AMI discovery.
+        # AL2023 releases are tagged vYYYYMMDD (awslabs/amazon-eks-ami). Bottlerocket is not
+        # offered: its volumes need other block-device mappings than the node class sets.
+        if not AMI_ALIAS_PATTERN.fullmatch(value):
+            raise problem(
+                "must be al2023@latest or al2023@vYYYYMMDD (an amazon-eks-ami release tag such "
+                "as al2023@v20260724)"
+            )
+        return value
+
+    @property
+    def ami_pinned(self) -> bool:
+        return self.ami_alias != LATEST_AMI_ALIAS
 
     @field_validator("capacity_types")
     @classmethod

@@ -396,6 +396,14 @@ class PlatformArgs(BaseModel):
             raise problem(
                 "is only used with computeMode karpenter (computeMode is {mode})", mode=mode
             )
+        pinned = value is not None and value.ami_pinned
+        if mode == "karpenter" and info.data.get("production") and not pinned:
+            # al2023@latest replaces every node at each AMI release (Karpenter drift).
+            raise problem(
+                "production needs a pinned node AMI: set karpenter.amiAlias to al2023@vYYYYMMDD "
+                "(a release of awslabs/amazon-eks-ami with AMIs for your Kubernetes version); "
+                "al2023@latest replaces every node at each AMI release"
+            )
         return value
 
     @field_validator("node_groups")

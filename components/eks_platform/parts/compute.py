@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -74,6 +75,11 @@ class Compute(pulumi.ComponentResource):
             f"{name}-coredns",
             cluster_name=args.cluster_name,
             addon_name="coredns",
+            # Explicit, as EKS Blueprints sets it, rather than relying on the addon's defaults:
+            # CoreDNS must run on a system node group tainted CriticalAddonsOnly (Karpenter mode).
+            configuration_values=json.dumps(
+                {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]}
+            ),
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             tags=args.tags,

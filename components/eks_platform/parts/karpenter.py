@@ -22,6 +22,9 @@ from .iam import AwsContext, trust_policy
 from .iam import node_role as make_node_role
 
 CHART = "oci://public.ecr.aws/karpenter/karpenter"
+# CRDs from their own chart: Helm installs a chart's crds/ once and never upgrades them (Karpenter
+# upgrade guide), so a version bump of the karpenter chart alone would leave old CRDs behind.
+CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd"
 CHART_VERSION = "1.14.1"  # the release the policies in data/ come from
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "karpenter"
@@ -53,11 +56,11 @@ def controller_policies(variables: dict[str, str]) -> dict[str, str]:
     return filled
 
 
-def node_class(role_name: str, cluster_name: str) -> dict[str, Any]:
+def node_class(role_name: str, cluster_name: str, ami_alias: str) -> dict[str, Any]:
     """EC2NodeClass: AL2023, subnets and security groups by tag, IMDSv2 hop 1, encrypted gp3."""
     return {
         "role": role_name,
-        "amiSelectorTerms": [{"alias": "al2023@latest"}],
+        "amiSelectorTerms": [{"alias": ami_alias}],
         "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": cluster_name}}],
         # EKS tags the cluster security group it creates with the cluster's name.
         "securityGroupSelectorTerms": [{"tags": {"aws:eks:cluster-name": cluster_name}}],
@@ -122,6 +125,8 @@ class Karpenter(pulumi.ComponentResource):
     """Karpenter's roles, interruption queue and rules, Helm release, EC2NodeClass and NodePool."""
 
     node_role_arn: pulumi.Output[str]
+    node_pool: k8s.apiextensions.CustomResource
+    """The NodePool: workloads that run on Karpenter's nodes wait for it."""
 
     def __init__(
         self,
@@ -225,32 +230,45 @@ class Karpenter(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        crds = k8s.helm.v3.Release(
+            f"{name}-crds",
+            name="karpenter-crd",
+            chart=CRD_CHART,
+            version=CHART_VERSION,
+            namespace=NAMESPACE,
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+        )
         release = k8s.helm.v3.Release(
             f"{name}-release",
             name="karpenter",
             chart=CHART,
             version=CHART_VERSION,
             namespace=NAMESPACE,
+            skip_crds=True,  # the karpenter-crd release above owns them
             values={
                 "settings": {"clusterName": args.cluster_name, "interruptionQueue": queue.name},
+                # Karpenter reads its region from AWS_REGION or IMDS (operator.go); with hop
+                # limit 1 a pod cannot reach IMDS. Pod Identity injects no region variable.
+                # Not exercised against a live cluster from this repository.
+                "controller": {
+                    "env": [{"name": "AWS_REGION", "value": context.region}],
+                    "resources": {
+                        "requests": {"cpu": "250m", "memory": "256Mi"},
+                        "limits": {"cpu": "1", "memory": "1Gi"},
+                    },
+                },
                 "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
                 "replicas": 2,
                 # Never on the nodes it manages: pinned to the system node group.
                 "nodeSelector": {"nodegroup": args.system_node_group},
-                "controller": {
-                    "resources": {
-                        "requests": {"cpu": "250m", "memory": "256Mi"},
-                        "limits": {"cpu": "1", "memory": "1Gi"},
-                    }
-                },
             },
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=provider,
-                depends_on=[association, access_entry, *attachments, *args.workers_ready],
+                depends_on=[crds, association, access_entry, *attachments, *args.workers_ready],
             ),
         )
-        # The chart installs the CRDs; the custom resources wait for it.
+        # The custom resources wait for the controller (and so for the CRDs and its webhooks).
         resource_opts = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[release])
         k8s.apiextensions.CustomResource(
             f"{name}-node-class",
@@ -258,11 +276,14 @@ class Karpenter(pulumi.ComponentResource):
             kind="EC2NodeClass",
             metadata={"name": "default"},
             spec=pulumi.Output.all(node_role.role.name, args.cluster_name).apply(
-                lambda v: {**node_class(v[0], v[1]), "tags": dict(args.tags)}
+                lambda v: {
+                    **node_class(v[0], v[1], args.settings.ami_alias),
+                    "tags": dict(args.tags),
+                }
             ),
             opts=resource_opts,
         )
-        k8s.apiextensions.CustomResource(
+        self.node_pool = k8s.apiextensions.CustomResource(
             f"{name}-node-pool",
             api_version="karpenter.sh/v1",
             kind="NodePool",

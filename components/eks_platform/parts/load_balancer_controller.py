@@ -104,6 +104,14 @@ class LoadBalancerController(pulumi.ComponentResource):
                     "limits": {"cpu": "500m", "memory": "256Mi"},
                 },
                 "podDisruptionBudget": {"maxUnavailable": 1},
+                # The Service mutator webhook (failurePolicy Fail) refuses every new Service
+                # while the controller's pods are not ready, such as the Karpenter chart's
+                # (aws-load-balancer-controller #4140). Nothing needs it: the platform's
+                # Services set loadBalancerClass themselves (chart values.yaml 3.5.0, line 485).
+                "enableServiceMutatorWebhook": False,
+                # A system component: it may run on the system node group, which Karpenter mode
+                # taints CriticalAddonsOnly (karpenter's chart tolerates it by default).
+                "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
             },
             opts=pulumi.ResourceOptions(
                 parent=self,
