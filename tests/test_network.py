@@ -129,12 +129,16 @@ def test_public_route_table_routes_to_the_internet_gateway(run_dev):
     assert associated == {s.resource_id for s in subnets(run, "public")}
 
 
+# natMode none: nothing that pulls an image from outside ECR (the controller, podinfo).
+PRIVATE = {"loadBalancerController": {"enabled": False}, "workload": {"enabled": False}}
+
+
 @pytest.mark.parametrize(
     ("mode", "nat_count", "private_tables"),
     [("none", 0, 1), ("single", 1, 1), ("per_az", 3, 3)],
 )
 def test_nat_modes(run_dev, mode, nat_count, private_tables):
-    run = run_dev(natMode=mode, availabilityZoneCount=3)
+    run = run_dev(natMode=mode, availabilityZoneCount=3, **(PRIVATE if mode == "none" else {}))
     nats = run.by_type(NAT)
     assert len(nats) == nat_count
     assert len(run.by_type(EIP)) == nat_count
@@ -321,3 +325,39 @@ def test_nat_instance_permissions_are_ssm_only(run_dev):
     group = run.one("aws:ec2/securityGroup:SecurityGroup")
     assert group.inputs["ingress"][0]["cidrBlocks"] == ["10.0.0.0/16"]
     assert all(rule["description"] for rule in group.inputs["ingress"] + group.inputs["egress"])
+
+
+def test_a_private_cluster_gets_the_endpoints_its_nodes_need(run_dev):
+    """natMode none: no default route, so ECR, STS, EKS auth, EC2, logs and ELB are reached
+    through interface endpoints in every private subnet, with private DNS, on 443 only."""
+    run = run_dev(natMode="none", availabilityZoneCount=3, **PRIVATE)
+    private_ids = sorted(s.resource_id for s in subnets(run, "private"))
+    private_tables = {t.resource_id for t in run.by_type(ROUTE_TABLE) if "-private" in t.name}
+    assert [r for r in default_routes(run) if r.inputs["routeTableId"] in private_tables] == []
+    endpoints = {
+        e.inputs["serviceName"].removeprefix("com.amazonaws.us-west-2."): e
+        for e in run.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    }
+    assert set(endpoints) == {
+        "s3", "ecr.api", "ecr.dkr", "sts", "eks-auth", "ec2", "logs", "elasticloadbalancing",
+    }  # fmt: skip
+    (group,) = [
+        g for g in run.by_type("aws:ec2/securityGroup:SecurityGroup") if "endpoints" in g.name
+    ]
+    assert group.inputs["ingress"] == [
+        {
+            "protocol": "tcp", "fromPort": 443, "toPort": 443,
+            "cidrBlocks": ["10.0.0.0/16"], "description": "HTTPS from the VPC",
+        }
+    ]  # fmt: skip
+    for service, endpoint in endpoints.items():
+        if service == "s3":
+            assert endpoint.inputs["vpcEndpointType"] == "Gateway"
+            continue
+        assert endpoint.inputs["vpcEndpointType"] == "Interface"
+        assert endpoint.inputs["privateDnsEnabled"] is True
+        assert sorted(endpoint.inputs["subnetIds"]) == private_ids
+        assert endpoint.inputs["securityGroupIds"] == [group.resource_id]
+    # With egress, none of them (NAT carries the traffic).
+    with_nat = run_dev(natMode="single").by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert [e.inputs["vpcEndpointType"] for e in with_nat] == ["Gateway"]

@@ -348,7 +348,7 @@ def test_diff_against_a_git_ref(tmp_path, capsys):
     assert plan_main(["dev", "--project-dir", str(repo), "--diff-against", "HEAD"]) == 0
     capsys.readouterr()
     code = plan_main(
-        ["dev", "--project-dir", str(repo), "--set", "natMode=none", "--diff-against", "HEAD"]
+        ["dev", "--project-dir", str(repo), "--set", "natMode=single", "--diff-against", "HEAD"]
     )
     assert code == 1
     assert "- remove" in capsys.readouterr().out

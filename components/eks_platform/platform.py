@@ -49,6 +49,12 @@ def platform_warnings(args: PlatformArgs) -> list[str]:
             "the cluster API endpoint is reachable from any address (publicAccessCidrs "
             "0.0.0.0/0); list your CI and VPN ranges instead"
         )
+    creates_vpc = not args.uses_existing_vpc
+    if creates_vpc and args.nat_mode == "none" and args.workload.enabled:
+        warnings.append(
+            "natMode none: nodes reach only AWS services behind VPC endpoints; every image of "
+            f"the chart {args.workload.chart} must be in this region's ECR"
+        )
     if args.upgrade_policy == "EXTENDED":
         warnings.append(
             "upgradePolicy EXTENDED: past standard support the control plane costs "

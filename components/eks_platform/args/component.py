@@ -148,7 +148,7 @@ class EksPlatformArgs(TypedDict, total=False):
     vpc_cidr: str
     """VPC IPv4 range; must be private (RFC 1918 or 100.64.0.0/10)."""
     nat_mode: str
-    """Private egress: none, single NAT gateway, per_az (one per zone, HA) or instance (dev)."""
+    """Private egress: single NAT gateway, per_az (HA), instance (dev) or none (VPC endpoints)."""
     flow_logs_retention_days: int
     """Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."""
     kubernetes_version: str

@@ -111,7 +111,7 @@ class PlatformArgs(BaseModel):
     vpc_cidr: str = "10.0.0.0/16"
     """VPC IPv4 range; must be private (RFC 1918 or 100.64.0.0/10)."""
     nat_mode: NatMode = "single"
-    """Private egress: none, single NAT gateway, per_az (one per zone, HA) or instance (dev)."""
+    """Private egress: single NAT gateway, per_az (HA), instance (dev) or none (VPC endpoints)."""
     flow_logs_retention_days: int = 90
     """Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."""
 
@@ -386,6 +386,17 @@ class PlatformArgs(BaseModel):
 
     # --- compute ---------------------------------------------------------------------------------
 
+    @field_validator("compute_mode")
+    @classmethod
+    def _karpenter_needs_egress(cls, value: str, info: ValidationInfo) -> str:
+        if value == "karpenter" and _without_egress(info):
+            raise problem(
+                "karpenter needs internet egress: its controller image is on public.ecr.aws, "
+                "which has no VPC endpoint, and natMode none gives the nodes no egress; use "
+                "natMode single (or per_az, instance)"
+            )
+        return value
+
     @field_validator("karpenter")
     @classmethod
     def _karpenter_only_in_its_mode(
@@ -419,11 +430,31 @@ class PlatformArgs(BaseModel):
         _unique_names(value, "node group")
         return value
 
+    @field_validator("load_balancer_controller")
+    @classmethod
+    def _controller_needs_egress(
+        cls, value: LoadBalancerControllerArgs, info: ValidationInfo
+    ) -> LoadBalancerControllerArgs:
+        auto = info.data.get("compute_mode") == "auto"  # Auto Mode's own controller is AWS's
+        if value.enabled and not auto and _without_egress(info):
+            raise problem(
+                "the controller's image is on public.ecr.aws, which has no VPC endpoint, and "
+                "natMode none gives the nodes no egress: set loadBalancerController.enabled to "
+                "false (the Service then gets the in-tree NLB) or use a natMode with egress"
+            )
+        return value
+
     @field_validator("workload")
     @classmethod
     def _workload_replicas(cls, value: WorkloadArgs, info: ValidationInfo) -> WorkloadArgs:
         if info.data.get("production") and value.enabled and value.replicas < 2:
             raise problem("production needs workload.replicas of at least 2 (one pod is an outage)")
+        if value.enabled and value.is_podinfo and _without_egress(info):
+            raise problem(
+                "the sample app's image is on ghcr.io, which nodes cannot reach with natMode "
+                "none (only AWS services behind VPC endpoints are); set workload.enabled to "
+                "false, use a chart whose images are in this region's ECR, or a natMode with egress"
+            )
         return value
 
     @field_validator("fargate_profiles")
@@ -446,6 +477,11 @@ class PlatformArgs(BaseModel):
     def uses_existing_vpc(self) -> bool:
         """True when the stack brings its own VPC."""
         return bool(self.existing_vpc_id)
+
+
+def _without_egress(info: ValidationInfo) -> bool:
+    """natMode none on a VPC the platform creates: private subnets reach only VPC endpoints."""
+    return info.data.get("nat_mode") == "none" and not info.data.get("existing_vpc_id")
 
 
 def _unique_names(items: list[NodeGroupArgs] | list[FargateProfileArgs], what: str) -> None:
@@ -534,6 +570,8 @@ def problems_from_validation_error(error: ValidationError, namespace: str) -> li
     for detail in error.errors(include_url=False):
         location = tuple(detail["loc"])
         value = detail.get("input", _MISSING)
+        if isinstance(value, BaseModel):  # a default the user left out: show it as config reads
+            value = value.model_dump(by_alias=True, mode="json")
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
             known = _known_keys(_model_at(location[:-1]))

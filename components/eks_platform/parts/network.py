@@ -20,6 +20,16 @@ INTERNAL_ELB_TAG = {"kubernetes.io/role/internal-elb": "1"}
 DISCOVERY_TAG_KEY = "karpenter.sh/discovery"
 
 
+# What nodes in private subnets with no route to the internet need, as interface endpoints
+# (EKS user guide "Deploy private clusters with limited internet access"; EKS Blueprints
+# fully-private-cluster): images (ecr.api, ecr.dkr; layers through the S3 gateway endpoint),
+# credentials (sts; eks-auth for Pod Identity), the node's own lookups (ec2), logs, and load
+# balancers for the in-tree controller (elasticloadbalancing). IAM has no private endpoint.
+PRIVATE_CLUSTER_ENDPOINTS = (
+    "ecr.api", "ecr.dkr", "sts", "eks-auth", "ec2", "logs", "elasticloadbalancing",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class NetworkArgs:
     """What the network needs; all values are plain (known before deployment)."""
@@ -133,6 +143,8 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{name}-s3"),
             opts=child,
         )
+        if args.nat_mode == "none":
+            self._interface_endpoints(vpc, private_subnets)
         self._flow_logs(vpc)
 
         self.vpc_id = vpc.id
@@ -242,6 +254,38 @@ class Network(pulumi.ComponentResource):
         for index, (zone, subnet) in enumerate(zip(zones, private_subnets, strict=True)):
             self._associate(tables[index if per_zone else 0], subnet, zone.zone)
         return tables
+
+    def _interface_endpoints(self, vpc: aws.ec2.Vpc, private_subnets: list[aws.ec2.Subnet]) -> None:
+        """natMode none: the AWS services a private cluster needs, in every private subnet,
+        answering under their usual names (private DNS), reachable on 443 from the VPC."""
+        name = f"{self._name}-endpoints"
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=vpc.id,
+            description="VPC interface endpoints: HTTPS from the VPC",
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp", from_port=443, to_port=443,
+                    cidr_blocks=[self._args.vpc_cidr], description="HTTPS from the VPC",
+                )
+            ],
+            egress=[],
+            tags=self._tags(f"{name}-sg"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )  # fmt: skip
+        for service in PRIVATE_CLUSTER_ENDPOINTS:
+            endpoint = f"{name}-{service.replace('.', '-')}"
+            aws.ec2.VpcEndpoint(
+                endpoint,
+                vpc_id=vpc.id,
+                service_name=f"com.amazonaws.{self._args.region}.{service}",
+                vpc_endpoint_type="Interface",
+                subnet_ids=[subnet.id for subnet in private_subnets],
+                security_group_ids=[security_group.id],
+                private_dns_enabled=True,
+                tags=self._tags(endpoint),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
     def _flow_logs(self, vpc: aws.ec2.Vpc) -> None:
         """All VPC traffic metadata to CloudWatch Logs (CKV2_AWS_11), with a retention."""
