@@ -26,6 +26,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.policy import _NotApplicableError
 
+from eks_platform.offline.pulumi_eks import with_modelled
 from eks_platform.offline.recorder import Registration
 from eks_platform.offline.run import run_stack
 
@@ -79,10 +80,17 @@ def policy_resources(registrations: list[Registration]) -> list[PolicyResource]:
 
 
 def evaluate(
-    registrations: list[Registration], config: dict[str, Any] | None = None
+    registrations: list[Registration],
+    config: dict[str, Any] | None = None,
+    *,
+    modelled: bool = True,
 ) -> list[Violation]:
-    """Every violation of every policy, as `pulumi preview --policy-pack` would report them."""
-    resources = policy_resources(registrations)
+    """Every violation of every policy, as `pulumi preview --policy-pack` would report them.
+
+    The policies also see what pulumi-eks creates (modelled from its source): in a real preview
+    the analyzer receives those resources too, so rules on ``aws:eks/cluster:Cluster`` bite.
+    ``modelled=False`` checks exactly the registrations given (single-resource fixtures)."""
+    resources = policy_resources(with_modelled(registrations) if modelled else registrations)
     violations: list[Violation] = []
     for policy in POLICIES:
         level = (policy.enforcement_level or EnforcementLevel.ADVISORY).value

@@ -7,10 +7,11 @@ import json
 import pytest
 from conftest import PROJECT_DIR
 
+from eks_platform.args.rules import principal_of
 from eks_platform.offline import run_stack
 from eks_platform.offline.mocks import PlatformMocks
 from eks_platform.offline.recorder import RecordingMonitor
-from eks_platform.parts.control_plane import principal_of, without_creator
+from eks_platform.parts.control_plane import without_creator
 
 CLUSTER = "eks:index:Cluster"
 ADDON = "aws:eks/addon:Addon"

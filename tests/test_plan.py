@@ -180,10 +180,14 @@ def test_json_contract(capsys):
         "outputs",
         "cost",
         "critical_path",
+        "preflight",
     ]
+    assert plan["preflight"] == []
     assert (plan["format_version"], plan["stack"], plan["region"]) == (1, "dev", "us-west-2")
     resource = plan["resources"][0]
-    assert list(resource) == ["urn", "type", "name", "parent", "provider", "dependencies", "inputs"]
+    assert list(resource) == [
+        "urn", "type", "name", "modelled", "parent", "provider", "dependencies", "inputs",
+    ]  # fmt: skip
     assert [r["urn"] for r in plan["resources"]] == sorted(r["urn"] for r in plan["resources"])
     assert set(plan["cost"]) >= {"monthly_usd", "items", "assumptions"}
     assert set(plan["critical_path"]) >= {"seconds", "floor_seconds", "path"}
@@ -209,7 +213,11 @@ def test_secrets_never_appear_in_any_format(capsys):
     plan_main(["dev", "--format", "json"])
     plan = json.loads(capsys.readouterr().out)
     assert plan["outputs"]["kubeconfig"] == "[secret]"
-    provider = next(r for r in plan["resources"] if r["type"] == "pulumi:providers:kubernetes")
+    provider = next(
+        r
+        for r in plan["resources"]
+        if r["type"] == "pulumi:providers:kubernetes" and not r["modelled"]
+    )
     assert provider["inputs"]["kubeconfig"] == "[secret]"
 
 

@@ -119,7 +119,7 @@ def reg(urn: str, type_: str, inputs: dict, **deps: list[str]) -> Registration:
 
 
 def violations_of(policy_name: str, registrations: list[Registration]) -> list[str]:
-    return [v.message for v in evaluate(registrations) if v.policy == policy_name]
+    return [v.message for v in evaluate(registrations, modelled=False) if v.policy == policy_name]
 
 
 def test_at_least_twenty_rules_each_naming_its_check():
@@ -264,3 +264,13 @@ def test_pack_entry_point_is_the_only_place_that_builds_the_pack():
     assert "PolicyPack(" in source
     assert "PolicyPack(" not in (POLICY_DIR / "guardrails.py").read_text()
     assert "pulumi-policy==" in (POLICY_DIR / "requirements.txt").read_text()
+
+
+def test_rules_bite_on_the_eks_cluster_pulumi_eks_creates():
+    """In a real preview the analyzer sees pulumi-eks's aws:eks/cluster:Cluster; offline the
+    plan models it from the component's inputs, so the same rule reports both."""
+    component = reg("cluster", CLUSTER, {"authenticationMode": "API", "version": "1.35"})
+    found = [v for v in evaluate([component]) if v.policy == "eks-secrets-encryption"]
+    assert sorted(v.urn.rsplit("::", 1)[-1] for v in found) == ["cluster", "cluster-eksCluster"]
+    encrypted = reg("cluster", CLUSTER, {"encryptionConfigKeyArn": "arn:aws:kms:x"})
+    assert [v for v in evaluate([encrypted]) if v.policy == "eks-secrets-encryption"] == []

@@ -107,3 +107,26 @@ def check_labels(labels: dict[str, str], *, node: bool = False) -> dict[str, str
     if problems:
         raise problem("invalid labels: {problems}", problems="; ".join(problems))
     return labels
+
+
+def principal_of(arn: str) -> str | None:
+    """The IAM role or user behind a caller ARN: an assumed-role session maps to its role
+    (``arn:aws:sts::1:assumed-role/Ops/s`` -> ``arn:aws:iam::1:role/Ops``); None for others
+    (root, federated users), which cannot be listed as principals here anyway."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return None
+    _, partition, service, _, account, resource = parts
+    kind, _, rest = resource.partition("/")
+    if service == "sts" and kind == "assumed-role" and "/" in rest:
+        return f"arn:{partition}:iam::{account}:role/{rest.split('/', 1)[0]}"
+    if service == "iam" and kind in ("role", "user") and rest:
+        return arn
+    return None
+
+
+def principal_identity(arn: str) -> tuple[str, str, str]:
+    """(account, role|user, name): role and user names are unique per account, paths aside."""
+    _, _, _, _, account, resource = arn.split(":", 5)
+    kind, _, rest = resource.partition("/")
+    return account, kind, rest.rsplit("/", 1)[-1]

@@ -5,7 +5,8 @@
     eks-platform-plan dev --format mermaid             # architecture diagram
     eks-platform-plan dev --set natMode=per_az --diff-against plan.json   # or a git ref
 
-Exit status: 0 done (with --diff-against: no changes), 1 changes found, 2 error.
+Exit status: 0 done (with --diff-against: no changes), 1 changes found, 2 error, 3 the
+preflight found something AWS would refuse (``--no-preflight`` reports it but exits 0).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from ..args.config import ConfigError
 from .diff import BaseUnavailableError, base_plan, diff_plans, render_diff
 from .mermaid import to_mermaid
 from .plan import build_plan, render_text
+from .preflight import Finding
 from .run import StackNotFoundError, run_stack
 
-EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_CHANGED, EXIT_ERROR, EXIT_PREFLIGHT = 0, 1, 2, 3
 
 
 def _parse_override(text: str) -> tuple[str, str]:
@@ -57,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         help="override a config value (project keys without namespace; JSON for lists and maps)",
     )
     parser.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="report preflight findings without failing (exit 0 instead of 3)",
+    )
+    parser.add_argument(
         "--diff-against",
         metavar="PLAN_JSON_OR_GIT_REF",
         help="compare with a saved plan JSON, or with the stack planned at a git ref",
@@ -83,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 console.out(json.dumps(diff.to_json(), indent=2))
             else:
                 render_diff(diff, console)
+            if _preflight_failed(plan.findings, options.no_preflight, errors):
+                return EXIT_PREFLIGHT
             return EXIT_CHANGED if diff.has_changes else EXIT_OK
     except (ConfigError, pulumi.RunError, StackNotFoundError, BaseUnavailableError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
@@ -93,7 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.out(to_mermaid(plan), end="")
     else:
         render_text(plan, console)
+    if _preflight_failed(plan.findings, options.no_preflight, errors):
+        return EXIT_PREFLIGHT
     return EXIT_OK
+
+
+def _preflight_failed(findings: Sequence[Finding], report_only: bool, errors: Console) -> bool:
+    """Findings go to stderr (every format); they fail the plan unless ``report_only``."""
+    for finding in findings:
+        errors.print(Text.assemble(("preflight: ", "bold red"), str(finding)))
+    return bool(findings) and not report_only
 
 
 def entry() -> None:

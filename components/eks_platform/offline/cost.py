@@ -330,7 +330,9 @@ def estimate_cost(
     for registration in registrations:
         by_type.setdefault(registration.type, []).append(registration)
 
-    for cluster in by_type.get("eks:index:Cluster", []):
+    # What AWS bills is the EKS cluster pulumi-eks creates (modelled); the component stands in
+    # for it where the plan was not expanded.
+    for cluster in by_type.get("aws:eks/cluster:Cluster") or by_type.get("eks:index:Cluster", []):
         _control_plane(pricer, cluster, today)
     for nat in by_type.get("aws:ec2/natGateway:NatGateway", []):
         pricer.add("nat_gateway", nat.name, pricer.hours, "hours")

@@ -49,6 +49,8 @@ def creation_times() -> dict[str, Any]:
 
 def creation_seconds(registration: Registration) -> float:
     """Typical creation time of one resource (components take none of their own)."""
+    if registration.modelled:
+        return 0.0  # inside its component's time (the cluster's 600 s covers what pulumi-eks makes)
     table = creation_times()
     if registration.type == "aws:eks/addon:Addon":
         entry = table["addons"].get(registration.inputs.get("addonName"), table["default"])

@@ -281,8 +281,11 @@ def _eks_cluster(r: _Answer) -> None:
         "oidcProviderUrl": issuer,
         "oidcIssuer": issuer,
         "oidcProviderArn": r.arn("iam", f"oidc-provider/{issuer}", regional=False),
-        # pulumi-eks creates the Auto Mode node role (name: <component>-nodeRole-<suffix>).
-        "autoModeNodeRoleName": f"{r.name}-nodeRole-{_hex(r.name, length=7)}" if auto_mode else "",
+        # pulumi-eks creates the Auto Mode node role: ServiceRole `<component>-nodeRole`, whose
+        # role `<component>-nodeRole-role` is auto-named (cluster.ts:626-647, servicerole.ts).
+        "autoModeNodeRoleName": f"{r.name}-nodeRole-role-{_hex(r.name, length=7)}"
+        if auto_mode
+        else "",
     }
     r.id = ""  # components have no id
 

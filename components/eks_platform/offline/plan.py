@@ -21,6 +21,8 @@ from rich.tree import Tree
 
 from .cost import CostEstimate, estimate_cost
 from .graph import STACK, CriticalPath, critical_path, resource_graph
+from .preflight import Finding, preflight
+from .pulumi_eks import with_modelled
 from .recorder import Registration, redact_secrets
 from .run import StackRun
 
@@ -38,6 +40,8 @@ class Plan:
     cost: CostEstimate
     critical_path: CriticalPath
     graph: nx.DiGraph
+    findings: list[Finding]
+    """What AWS would refuse (the preflight); empty when the plan would deploy."""
 
     def resources(self) -> list[Registration]:
         return sorted((r for r in self.registrations if r.type != STACK), key=lambda r: r.urn)
@@ -54,6 +58,7 @@ class Plan:
                     "urn": r.urn,
                     "type": r.type,
                     "name": r.name,
+                    "modelled": r.modelled,
                     "parent": r.parent,
                     "provider": r.provider,
                     "dependencies": sorted(self.graph.predecessors(r.urn)),
@@ -64,6 +69,7 @@ class Plan:
             "outputs": _sorted_keys(self.outputs),
             "cost": self.cost.to_json(),
             "critical_path": self.critical_path.to_json(),
+            "preflight": [finding.to_json() for finding in self.findings],
         }
 
 
@@ -77,7 +83,9 @@ def _sorted_keys(value: Any) -> Any:
 
 
 def build_plan(run: StackRun, today: datetime.date | None = None) -> Plan:
-    graph = resource_graph(run.registrations)
+    # What the program registered, plus what pulumi-eks creates from those inputs (modelled).
+    registrations = with_modelled(run.registrations)
+    graph = resource_graph(registrations)
     outputs = {
         name: "[secret]" if name in run.secret_outputs else redact_secrets(value)
         for name, value in sorted(run.outputs.items())
@@ -86,11 +94,12 @@ def build_plan(run: StackRun, today: datetime.date | None = None) -> Plan:
         stack=run.config.stack,
         project=run.config.project,
         region=run.config.region,
-        registrations=run.registrations,
+        registrations=registrations,
         outputs=outputs,
-        cost=estimate_cost(run.registrations, run.config.region, today),
+        cost=estimate_cost(registrations, run.config.region, today),
         critical_path=critical_path(graph),
         graph=graph,
+        findings=preflight(registrations),
     )
 
 
@@ -126,6 +135,7 @@ _PROPERTIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "aws:ec2/vpc:Vpc": lambda i: i.get("cidrBlock", ""),
     "aws:ec2/subnet:Subnet": lambda i: f"{i.get('availabilityZone', '')} {i.get('cidrBlock', '')}",
     "eks:index:Cluster": _cluster,
+    "aws:eks/cluster:Cluster": lambda i: _cluster({**i, **(i.get("vpcConfig") or {})}),
     "aws:eks/nodeGroup:NodeGroup": _scaling,
     "aws:ec2/launchTemplate:LaunchTemplate": lambda i: (
         f"IMDS {i.get('metadataOptions', {}).get('httpTokens')}, "
@@ -155,6 +165,7 @@ def _tree(plan: Plan) -> Tree:
             (registration.type, "" if registration.custom else "bold"),
             " ",
             (registration.name, "cyan"),
+            (" (modelled)" if registration.modelled else "", "magenta"),
             ("  " + _props(registration), "dim"),
         )
         branch = node.add(label)
@@ -217,7 +228,11 @@ def render_text(plan: Plan, console: Console) -> None:
     custom = sum(1 for r in resources if r.custom)
     console.print(_tree(plan))
     components = len(resources) - custom
-    console.print(f"{len(resources)} resources ({custom} cloud resources, {components} components)")
+    modelled = sum(1 for r in resources if r.modelled)
+    console.print(
+        f"{len(resources)} resources ({custom} cloud resources, {components} components; "
+        f"{modelled} of them modelled from pulumi-eks's source)"
+    )
     console.print()
     console.print(Group(_cost_table(plan)))
     for warning in plan.cost.warnings:
@@ -225,3 +240,10 @@ def render_text(plan: Plan, console: Console) -> None:
     console.print("[dim]assumptions: " + "; ".join(plan.cost.assumptions) + "[/dim]")
     console.print()
     console.print(_path_table(plan))
+    console.print()
+    if plan.findings:
+        console.print(f"[bold red]preflight: {len(plan.findings)} finding(s)[/bold red]")
+        for finding in plan.findings:
+            console.print(Text(f"  {finding}"))
+    else:
+        console.print("[green]preflight: nothing AWS would refuse was found[/green]")

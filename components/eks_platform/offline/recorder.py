@@ -75,6 +75,9 @@ class Registration:
     """Input paths the engine leaves alone on updates."""
     delete_before_replace: bool = False
     protect: bool = False
+    modelled: bool = False
+    """Not registered by the program: what a remote component creates, written out from its
+    source (``pulumi_eks``); shown in the plan and checked by the policy pack and preflight."""
 
     @property
     def inputs(self) -> dict[str, Any]:

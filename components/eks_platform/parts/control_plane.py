@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 
+from ..args.rules import principal_identity, principal_of
 from .iam import AwsContext, service_role, trust_policy
 
 AUTO_MODE_POLICIES = (
@@ -88,29 +89,6 @@ CREATOR_TAG = "eks-platform/created-by"
 """Cluster tag naming the IAM principal that created the cluster (EKS made it admin then)."""
 
 
-def principal_of(arn: str) -> str | None:
-    """The IAM role or user behind a caller ARN: an assumed-role session maps to its role
-    (``arn:aws:sts::1:assumed-role/Ops/s`` -> ``arn:aws:iam::1:role/Ops``); None for others
-    (root, federated users), which cannot be listed as principals here anyway."""
-    parts = arn.split(":", 5)
-    if len(parts) != 6:
-        return None
-    _, partition, service, _, account, resource = parts
-    kind, _, rest = resource.partition("/")
-    if service == "sts" and kind == "assumed-role" and "/" in rest:
-        return f"arn:{partition}:iam::{account}:role/{rest.split('/', 1)[0]}"
-    if service == "iam" and kind in ("role", "user") and rest:
-        return arn
-    return None
-
-
-def _identity(arn: str) -> tuple[str, str, str]:
-    """(account, role|user, name): role and user names are unique per account, paths aside."""
-    _, _, _, _, account, resource = arn.split(":", 5)
-    kind, _, rest = resource.partition("/")
-    return account, kind, rest.rsplit("/", 1)[-1]
-
-
 def without_creator(principals: Sequence[str], creator: str | None) -> tuple[list[str], list[str]]:
     """``principals`` minus the cluster's creator, and what was dropped.
 
@@ -121,7 +99,7 @@ def without_creator(principals: Sequence[str], creator: str | None) -> tuple[lis
     """
     if not creator:
         return list(principals), []
-    kept = [arn for arn in principals if _identity(arn) != _identity(creator)]
+    kept = [arn for arn in principals if principal_identity(arn) != principal_identity(creator)]
     return kept, [arn for arn in principals if arn not in kept]
 
 

@@ -1,0 +1,342 @@
+"""Preflight: what AWS would refuse in a plan, found before anything is created.
+
+Runs over the expanded plan (the program's registrations plus what pulumi-eks creates,
+``pulumi_eks.with_modelled``). Each check stands alone and reads only registrations, so a plan
+written by hand in a test trips it the same way a real stack would. Checks:
+
+- ``duplicate-addon``: two EKS addons of one name on one cluster (CreateAddon:
+  ResourceInUseException).
+- ``duplicate-access-entry``: two access entries for one principal on one cluster, counting the
+  one EKS makes for the cluster's creator (CreateAccessEntry: ResourceInUseException).
+- ``duplicate-name``: two resources of one kind with one physical name where AWS wants it unique
+  (IAM roles and policies per account; log groups, KMS aliases, clusters, queues, rules per
+  region; node groups and Fargate profiles per cluster).
+- ``name-too-long``: a physical name over its limit, counting the ``-`` and 7 characters
+  Pulumi's auto-naming appends (pulumi-aws refuses those at preview; the rest AWS refuses).
+- ``volume-below-snapshot``: a node volume smaller than its EKS AMI's snapshot (EC2 refuses the
+  launch; the node group ends CREATE_FAILED).
+- ``private-subnet-without-egress``: a private subnet with neither a default route nor the VPC
+  endpoints a node needs (nodes never join).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..args.rules import principal_identity
+from .recorder import Registration
+
+AUTONAME_SUFFIX = 8
+"""``-`` and 7 random hex characters (pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go)."""
+
+# Physical name limits: (input holding the name, most characters, scope of uniqueness).
+# pulumi-aws provider/resource_overrides.go gives the auto-naming maxima (IAM role 64, event rule
+# 64, SQS 80); terraform-provider-aws validations and the AWS API references the rest (node group
+# 63: it becomes the label eks.amazonaws.com/nodegroup; event target id 64, which pulumi-aws
+# auto-names up to 255 so only AWS catches it). Scope: "account" (IAM), "region", or the cluster.
+NAME_LIMITS: dict[str, tuple[str, int, str]] = {
+    "aws:iam/role:Role": ("name", 64, "account"),
+    "aws:iam/policy:Policy": ("name", 128, "account"),
+    "aws:iam/instanceProfile:InstanceProfile": ("name", 128, "account"),
+    "aws:iam/rolePolicy:RolePolicy": ("name", 128, "role"),
+    "aws:cloudwatch/eventRule:EventRule": ("name", 64, "region"),
+    "aws:cloudwatch/eventTarget:EventTarget": ("targetId", 64, "rule"),
+    "aws:sqs/queue:Queue": ("name", 80, "region"),
+    "aws:eks/nodeGroup:NodeGroup": ("nodeGroupName", 63, "cluster"),
+    "aws:eks/fargateProfile:FargateProfile": ("fargateProfileName", 63, "cluster"),
+    "aws:eks/cluster:Cluster": ("name", 100, "region"),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("name", 125, "region"),
+    "aws:ec2/securityGroup:SecurityGroup": ("name", 255, "vpc"),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", 512, "region"),
+    "aws:kms/alias:Alias": ("name", 256, "region"),
+    "aws:lb/loadBalancer:LoadBalancer": ("name", 32, "region"),
+    "aws:lb/targetGroup:TargetGroup": ("name", 32, "region"),
+    "aws:autoscaling/group:Group": ("name", 255, "region"),
+}
+NOT_AUTONAMED = {"aws:eks/fargateProfile:FargateProfile"}  # a required input, never generated
+
+# The EKS AMIs' snapshots: AL2023 root and Bottlerocket data volumes (args.compute.MIN_DISK_GIB).
+EKS_AMI_SNAPSHOT_GIB = 20
+# What a private subnet without a default route needs (parts.network.PRIVATE_CLUSTER_ENDPOINTS,
+# written again here on purpose: the check must not trust the code it checks).
+NODE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "eks-auth", "ec2", "logs", "elasticloadbalancing")
+CREATOR_TAG = "eks-platform/created-by"
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    message: str
+    resources: list[str]
+    """Logical names of the resources involved."""
+    keys: list[str] = field(default_factory=list)
+    """Config keys behind them (empty when the platform's own code is at fault)."""
+
+    def __str__(self) -> str:
+        keys = f" (config: {', '.join(self.keys)})" if self.keys else " (the platform's code)"
+        return f"[{self.check}] {self.message}: {', '.join(self.resources)}{keys}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "message": self.message,
+            "resources": self.resources,
+            "keys": self.keys,
+        }
+
+
+def physical_name(registration: Registration) -> tuple[str, bool] | None:
+    """(name, auto-named) for a resource with a name limit; None when it has no such name or
+    sets ``namePrefix`` (then the provider adds 26 characters of its own)."""
+    limit = NAME_LIMITS.get(registration.type)
+    if limit is None or registration.inputs.get("namePrefix"):
+        return None
+    given = registration.inputs.get(limit[0])
+    if isinstance(given, str) and given:
+        return given, False
+    if registration.type in NOT_AUTONAMED:
+        return None
+    return registration.name, True
+
+
+def _keys_for(registration: Registration) -> list[str]:
+    """Which config keys a resource's name grows from."""
+    if registration.type == "aws:eks/nodeGroup:NodeGroup":
+        return ["nodeGroups[].name", "clusterName"]
+    if registration.type == "aws:eks/fargateProfile:FargateProfile":
+        return ["fargateProfiles[].name"]
+    return ["clusterName"]
+
+
+def _scope(registration: Registration, scope: str) -> tuple[str, ...]:
+    inputs = registration.inputs
+    if scope == "account":
+        return ("account",)
+    if scope == "cluster":
+        return (registration.provider, str(inputs.get("clusterName")))
+    if scope == "vpc":
+        return (registration.provider, str(inputs.get("vpcId")))
+    if scope == "role":
+        return (str(inputs.get("role")),)
+    if scope == "rule":
+        return (str(inputs.get("rule")),)
+    return (registration.provider,)
+
+
+def _duplicates(
+    check: str,
+    registrations: Iterable[Registration],
+    key: Callable[[Registration], tuple[Any, ...] | None],
+    describe: Callable[[tuple[Any, ...]], str],
+    keys: list[str],
+) -> list[Finding]:
+    groups: dict[tuple[Any, ...], list[Registration]] = defaultdict(list)
+    for registration in registrations:
+        found = key(registration)
+        if found is not None:
+            groups[found].append(registration)
+    return [
+        Finding(check, describe(group_key), sorted(r.name for r in members), keys)
+        for group_key, members in sorted(groups.items(), key=lambda item: str(item[0]))
+        if len(members) > 1
+    ]
+
+
+def duplicate_addons(registrations: list[Registration]) -> list[Finding]:
+    return _duplicates(
+        "duplicate-addon",
+        registrations,
+        lambda r: (
+            (r.provider, r.inputs.get("clusterName"), r.inputs.get("addonName"))
+            if r.type == "aws:eks/addon:Addon"
+            else None
+        ),
+        lambda k: f"two '{k[2]}' addons on cluster {k[1]}; the second fails to create",
+        [],
+    )
+
+
+def duplicate_access_entries(registrations: list[Registration]) -> list[Finding]:
+    """Counting the creator's entry EKS adds when bootstrapClusterCreatorAdminPermissions is on
+    (its principal is the cluster's ``eks-platform/created-by`` tag, where the program set it)."""
+    entries: list[tuple[Registration, str, str]] = []
+    for r in registrations:
+        if r.type == "aws:eks/accessEntry:AccessEntry":
+            entries.append((r, str(r.inputs.get("clusterName")), str(r.inputs.get("principalArn"))))
+        elif r.type == "aws:eks/cluster:Cluster":
+            access = r.inputs.get("accessConfig") or {}
+            creator = (r.inputs.get("tags") or {}).get(CREATOR_TAG)
+            if access.get("bootstrapClusterCreatorAdminPermissions") and creator:
+                entries.append((r, str(r.inputs.get("name")), creator))
+    by_principal: dict[tuple[str, tuple[str, ...]], list[Registration]] = defaultdict(list)
+    for registration, cluster, principal in entries:
+        identity = principal_identity(principal) if principal.count(":") >= 5 else (principal,)
+        by_principal[(cluster, identity)].append(registration)
+    return [
+        Finding(
+            "duplicate-access-entry",
+            f"two access entries for {'/'.join(identity)} on cluster {cluster} (an EKS cluster "
+            "here stands for the entry EKS makes for its creator)",
+            sorted(r.name for r in members),
+            ["adminPrincipalArns", "readOnlyPrincipalArns"],
+        )
+        for (cluster, identity), members in sorted(by_principal.items())
+        if len(members) > 1
+    ]
+
+
+def duplicate_names(registrations: list[Registration]) -> list[Finding]:
+    def key(r: Registration) -> tuple[Any, ...] | None:
+        found = physical_name(r)
+        if found is None or found[1]:  # auto-named names are unique by construction
+            return None
+        return (r.type, *_scope(r, NAME_LIMITS[r.type][2]), found[0])
+
+    findings = []
+    for finding in _duplicates(
+        "duplicate-name",
+        registrations,
+        key,
+        lambda k: f"two {k[0].rsplit(':', 1)[-1]}s named {k[-1]!r}; AWS wants the name unique",
+        [],
+    ):
+        by_name = {r.name: r for r in registrations}
+        keys = sorted({k for name in finding.resources for k in _keys_for(by_name[name])})
+        findings.append(Finding(finding.check, finding.message, finding.resources, keys))
+    return findings
+
+
+def names_too_long(registrations: list[Registration]) -> list[Finding]:
+    findings = []
+    for r in registrations:
+        found = physical_name(r)
+        if found is None:
+            continue
+        name, auto = found
+        length = len(name) + (AUTONAME_SUFFIX if auto else 0)
+        limit = NAME_LIMITS[r.type][1]
+        if length > limit:
+            how = f"{len(name)} + {AUTONAME_SUFFIX} (auto-naming suffix)" if auto else len(name)
+            findings.append(
+                Finding(
+                    "name-too-long",
+                    f"{r.type.rsplit(':', 1)[-1]} name {name!r} is {how} = {length} characters; "
+                    f"the limit is {limit}",
+                    [r.name],
+                    _keys_for(r),
+                )
+            )
+    return findings
+
+
+def _gib(size: Any) -> float:
+    text = str(size)
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(Gi|G|Ti|T)?", text)
+    if not match:
+        return 0.0
+    number, unit = float(match.group(1)), match.group(2) or "Gi"
+    return number * {"Gi": 1, "G": 1e9 / 2**30, "Ti": 1024, "T": 1e12 / 2**30}[unit]
+
+
+def volumes_below_snapshot(registrations: list[Registration]) -> list[Finding]:
+    templates: dict[str, Registration] = {
+        r.resource_id: r
+        for r in registrations
+        if r.type == "aws:ec2/launchTemplate:LaunchTemplate" and r.resource_id
+    }
+    sized: list[tuple[Registration, list[dict[str, Any]]]] = []
+    for r in registrations:
+        if r.type == "aws:eks/nodeGroup:NodeGroup":  # EKS AMIs (amiType), our launch template
+            template = templates.get(str((r.inputs.get("launchTemplate") or {}).get("id")))
+            if template is not None:
+                sized.append((r, template.inputs.get("blockDeviceMappings") or []))
+            elif r.inputs.get("diskSize") is not None:
+                sized.append((r, [{"ebs": {"volumeSize": r.inputs["diskSize"]}}]))
+        elif r.type == "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass":
+            sized.append((r, (r.inputs.get("spec") or {}).get("blockDeviceMappings") or []))
+    findings = []
+    for registration, mappings in sized:
+        for mapping in mappings:
+            size = _gib((mapping.get("ebs") or {}).get("volumeSize", 0))
+            if 0 < size < EKS_AMI_SNAPSHOT_GIB:
+                findings.append(
+                    Finding(
+                        "volume-below-snapshot",
+                        f"a {size:g} GiB volume on nodes of an EKS AMI whose snapshot is "
+                        f"{EKS_AMI_SNAPSHOT_GIB} GiB; EC2 refuses the launch",
+                        [registration.name],
+                        ["nodeGroups[].diskSizeGib"],
+                    )
+                )
+    return findings
+
+
+def private_subnets_without_egress(registrations: list[Registration]) -> list[Finding]:
+    by_type: dict[str, list[Registration]] = defaultdict(list)
+    for r in registrations:
+        by_type[r.type].append(r)
+    private = [
+        s
+        for s in by_type["aws:ec2/subnet:Subnet"]
+        if "kubernetes.io/role/internal-elb" in (s.inputs.get("tags") or {})
+    ]
+    table_of: dict[str, str] = {
+        str(a.inputs.get("subnetId")): str(a.inputs.get("routeTableId"))
+        for a in by_type["aws:ec2/routeTableAssociation:RouteTableAssociation"]
+    }
+    routed = {
+        r.inputs.get("routeTableId")
+        for r in by_type["aws:ec2/route:Route"]
+        if r.inputs.get("destinationCidrBlock") == "0.0.0.0/0"
+    }
+    endpoints = by_type["aws:ec2/vpcEndpoint:VpcEndpoint"]
+    needed = [*NODE_ENDPOINTS, *(["sqs"] if by_type["aws:sqs/queue:Queue"] else [])]
+    findings = []
+    for subnet in private:
+        table = table_of.get(str(subnet.resource_id))
+        if table in routed:
+            continue
+        present = {
+            str(e.inputs.get("serviceName", "")).split(".", 3)[-1]
+            for e in endpoints
+            if e.inputs.get("vpcEndpointType") == "Interface"
+            and subnet.resource_id in (e.inputs.get("subnetIds") or [])
+        }
+        if any(
+            e.inputs.get("vpcEndpointType") == "Gateway"
+            and str(e.inputs.get("serviceName", "")).endswith(".s3")
+            and table in (e.inputs.get("routeTableIds") or [])
+            for e in endpoints
+        ):
+            present.add("s3")
+        missing = [service for service in [*needed, "s3"] if service not in present]
+        if missing:
+            findings.append(
+                Finding(
+                    "private-subnet-without-egress",
+                    "no default route and no VPC endpoint for "
+                    f"{', '.join(missing)}: nodes there cannot pull images or join the cluster",
+                    [subnet.name],
+                    ["natMode"],
+                )
+            )
+    return findings
+
+
+CHECKS: tuple[Callable[[list[Registration]], list[Finding]], ...] = (
+    duplicate_addons,
+    duplicate_access_entries,
+    duplicate_names,
+    names_too_long,
+    volumes_below_snapshot,
+    private_subnets_without_egress,
+)
+
+
+def preflight(registrations: list[Registration]) -> list[Finding]:
+    """Every finding of every check over an expanded plan's registrations."""
+    return [finding for check in CHECKS for finding in check(registrations)]

@@ -1,0 +1,181 @@
+"""The preflight: every shipped stack, compute mode and NAT mode passes, and each check trips on
+a plan built to trip it (negative controls)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from eks_platform.offline.cli import main as plan_main
+from eks_platform.offline.preflight import (
+    Finding,
+    duplicate_access_entries,
+    duplicate_addons,
+    duplicate_names,
+    names_too_long,
+    preflight,
+    private_subnets_without_egress,
+    volumes_below_snapshot,
+)
+from eks_platform.offline.pulumi_eks import with_modelled
+from eks_platform.offline.recorder import Registration
+
+PRIVATE = {"loadBalancerController": {"enabled": False}, "workload": {"enabled": False}}
+AUTO = {"computeMode": "auto", "nodeGroups": []}
+FARGATE = {"fargateProfiles": [{"name": "batch", "selectors": [{"namespace": "batch"}]}]}
+PINNED = {"computeMode": "karpenter", "karpenter": {"amiAlias": "al2023@v20260724"}}
+CONFIGURATIONS = {
+    "dev": ("dev", {}),
+    "prod": ("prod", {}),
+    "dev-karpenter": ("dev", {"computeMode": "karpenter"}),
+    "dev-auto": ("dev", AUTO),
+    "dev-fargate": ("dev", FARGATE),
+    "dev-nat-single": ("dev", {"natMode": "single"}),
+    "dev-nat-per-az": ("dev", {"natMode": "per_az"}),
+    "dev-nat-none": ("dev", {"natMode": "none", **PRIVATE}),
+    "dev-nat-none-auto": ("dev", {"natMode": "none", **AUTO, **PRIVATE}),
+    "prod-karpenter": ("prod", PINNED),
+    "prod-auto": ("prod", AUTO),
+}  # fmt: skip
+
+
+def expanded(run_dev, stack="dev", /, **overrides) -> list[Registration]:
+    return with_modelled(run_dev(stack, **overrides).registrations)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_every_shipped_configuration_passes(run_dev, name):
+    stack, overrides = CONFIGURATIONS[name]
+    assert [str(f) for f in preflight(expanded(run_dev, stack, **overrides))] == []
+
+
+def _replace(registrations, registration, **inputs):
+    changed = dataclasses.replace(registration, raw_inputs={**registration.inputs, **inputs})
+    return [changed if r is registration else r for r in registrations]
+
+
+def _one(registrations, type_token, suffix=""):
+    return next(r for r in registrations if r.type == type_token and r.name.endswith(suffix))
+
+
+def test_two_vpc_cni_addons_are_found(run_dev):
+    """The defect behind this check: pulumi-eks adds vpc-cni unless useDefaultVpcCni is true."""
+    registrations = run_dev().registrations
+    cluster = _one(registrations, "eks:index:Cluster")
+    without_switch = {k: v for k, v in cluster.inputs.items() if k != "useDefaultVpcCni"}
+    broken = [
+        dataclasses.replace(r, raw_inputs=without_switch) if r is cluster else r
+        for r in registrations
+    ]
+    (finding,) = duplicate_addons(with_modelled(broken))
+    assert "two 'vpc-cni' addons on cluster eks-platform-dev" in finding.message
+    assert finding.resources == [
+        "eks-platform-dev-control-plane-eks-vpc-cni",
+        "eks-platform-dev-control-plane-vpc-cni",
+    ]
+    assert duplicate_addons(with_modelled(registrations)) == []
+
+
+def test_an_access_entry_for_the_creator_is_found(run_dev):
+    """EKS makes the creator an admin; listing it again fails (the program drops it itself)."""
+    registrations = expanded(run_dev, adminPrincipalArns=["arn:aws:iam::123456789012:role/ops"])
+    entry = _one(registrations, "aws:eks/accessEntry:AccessEntry")
+    assert duplicate_access_entries(registrations) == []
+    creator = "arn:aws:iam::123456789012:user/offline"  # the offline caller, tagged on the cluster
+    (finding,) = duplicate_access_entries(_replace(registrations, entry, principalArn=creator))
+    assert finding.check == "duplicate-access-entry"
+    assert entry.name in finding.resources
+    assert "eks-platform-dev-control-plane-eks-eksCluster" in finding.resources
+    assert finding.keys == ["adminPrincipalArns", "readOnlyPrincipalArns"]
+
+
+def test_two_resources_with_one_physical_name_are_found(run_dev):
+    registrations = expanded(run_dev)
+    log_group = _one(registrations, "aws:cloudwatch/logGroup:LogGroup", "-control-plane-logs")
+    twin = dataclasses.replace(
+        log_group, urn=log_group.urn + "-twin", name=log_group.name + "-twin"
+    )
+    (finding,) = duplicate_names([*registrations, twin])
+    assert "LogGroups named '/aws/eks/eks-platform-dev/cluster'" in finding.message
+    assert finding.keys == ["clusterName"]
+    assert duplicate_names(registrations) == []
+
+
+def test_iam_names_are_unique_per_account_across_regions(run_dev):
+    registrations = expanded(run_dev)
+    role = _one(registrations, "aws:iam/role:Role", "-cluster-role")
+    named = dataclasses.replace(role, raw_inputs={**role.inputs, "name": "platform"})
+    other_region = dataclasses.replace(
+        named, urn=role.urn + "-b", name=role.name + "-b", provider="p2"
+    )
+    assert len(duplicate_names([named, other_region])) == 1
+
+
+@pytest.mark.parametrize(
+    ("type_token", "name", "inputs", "limit"),
+    [
+        ("aws:iam/role:Role", "r" * 57, {}, 64),  # 57 + 8
+        ("aws:cloudwatch/eventTarget:EventTarget", "t" * 57, {}, 64),
+        ("aws:sqs/queue:Queue", "q" * 73, {}, 80),
+        ("aws:eks/nodeGroup:NodeGroup", "g" * 56, {}, 63),
+        ("aws:eks/nodeGroup:NodeGroup", "g", {"nodeGroupName": "n" * 64}, 63),
+        ("aws:eks/cluster:Cluster", "c", {"name": "c" * 101}, 100),
+    ],
+)
+def test_names_over_their_limit_are_found(type_token, name, inputs, limit):
+    over = Registration("urn:x", type_token, name, True, "", "", [], {}, inputs)
+    (finding,) = names_too_long([over])
+    assert f"the limit is {limit}" in finding.message
+    shorter = (name[:-1], {k: v[:-1] for k, v in inputs.items()})
+    fits = Registration("urn:y", type_token, shorter[0], True, "", "", [], {}, shorter[1])
+    assert names_too_long([fits]) == []
+
+
+def test_a_name_prefix_turns_auto_naming_off():
+    prefixed = Registration(
+        "u", "aws:iam/role:Role", "r" * 80, True, "", "", [], {}, {"namePrefix": "p"}
+    )
+    assert names_too_long([prefixed]) == []
+
+
+def test_node_volumes_below_the_ami_snapshot_are_found(run_dev):
+    registrations = expanded(run_dev)
+    template = _one(registrations, "aws:ec2/launchTemplate:LaunchTemplate", "-spot-arm-lt")
+    mapping = template.inputs["blockDeviceMappings"][0]
+    small = [{**mapping, "ebs": {**mapping["ebs"], "volumeSize": 8}}]
+    (finding,) = volumes_below_snapshot(
+        _replace(registrations, template, blockDeviceMappings=small)
+    )
+    assert "a 8 GiB volume" in finding.message and finding.keys == ["nodeGroups[].diskSizeGib"]
+    assert volumes_below_snapshot(registrations) == []
+    karpenter = expanded(run_dev, computeMode="karpenter")
+    node_class = _one(karpenter, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
+    spec = node_class.inputs["spec"]
+    devices = [{**spec["blockDeviceMappings"][0], "ebs": {"volumeSize": "10Gi"}}]
+    changed = _replace(karpenter, node_class, spec={**spec, "blockDeviceMappings": devices})
+    assert len(volumes_below_snapshot(changed)) == 1
+
+
+def test_private_subnets_need_a_route_or_every_endpoint(run_dev):
+    private = expanded(run_dev, natMode="none", **PRIVATE)
+    assert private_subnets_without_egress(private) == []
+    sts = _one(private, "aws:ec2/vpcEndpoint:VpcEndpoint", "-endpoints-sts")
+    findings = private_subnets_without_egress([r for r in private if r is not sts])
+    assert len(findings) == 2  # both private subnets of the dev stack
+    assert all("no VPC endpoint for sts" in f.message and f.keys == ["natMode"] for f in findings)
+    with_nat = expanded(run_dev, natMode="single")
+    route = next(
+        r for r in with_nat if r.type == "aws:ec2/route:Route" and "natGatewayId" in r.inputs
+    )
+    assert len(private_subnets_without_egress([r for r in with_nat if r is not route])) == 2
+
+
+def test_the_plan_fails_with_its_own_exit_code_on_a_finding(monkeypatch, capsys):
+    finding = Finding("duplicate-addon", "two 'vpc-cni' addons", ["a", "b"])
+    monkeypatch.setattr("eks_platform.offline.plan.preflight", lambda _registrations: [finding])
+    assert plan_main(["dev"]) == 3
+    err = capsys.readouterr().err
+    assert "preflight: [duplicate-addon] two 'vpc-cni' addons: a, b (the platform's code)" in err
+    assert plan_main(["dev", "--no-preflight"]) == 0
+    assert plan_main(["dev", "--format", "json"]) == 3
