@@ -9,11 +9,22 @@ from typing import Any
 import pulumi
 import pytest
 
+from eks_platform.args.versions import TODAY_VARIABLE
 from eks_platform.offline import StackRun, load_stack_config, run_program, run_stack
 from eks_platform.offline.mocks import PlatformMocks
 from eks_platform.offline.recorder import RecordingMonitor, Registration
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+PINNED_TODAY = "2026-11-30"
+"""The day every test judges Kubernetes support windows on (never the clock: 1.34 leaves
+standard support on 2026-12-02, 1.35 on 2027-03-27)."""
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pins the package's notion of today, for this process and the commands tests start."""
+    monkeypatch.setenv(TODAY_VARIABLE, PINNED_TODAY)
+    return PINNED_TODAY
 
 
 @pytest.fixture

@@ -54,8 +54,8 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "public-larger-than-private": ({"publicSubnetPrefixLength": 18}, "publicSubnetPrefixLength", "18", "must not be larger than private"),
     "cluster-name": ({"clusterName": "-bad"}, "clusterName", "-bad", "letters, digits, '-' or '_'"),
     # control plane
-    "version-unknown": ({"kubernetesVersion": "1.29"}, "upgradePolicy", "1.29", "documented support window (known: 1.32"),
-    "version-past-standard": ({"kubernetesVersion": "1.32"}, "upgradePolicy", "1.32", "set upgradePolicy to EXTENDED"),
+    "version-unknown": ({"kubernetesVersion": "1.29"}, "kubernetesVersion", "1.29", "documented support window (known: 1.32"),
+    "version-past-standard": ({"kubernetesVersion": "1.32"}, "kubernetesVersion", "1.32", "set upgradePolicy to EXTENDED"),
     "upgrade-policy": ({"upgradePolicy": "FOREVER"}, "upgradePolicy", "FOREVER", "'STANDARD' or 'EXTENDED'"),
     "open-endpoint-in-production": ({"production": True}, "publicAccessCidrs", "0.0.0.0/0", "not allowed in production"),
     "public-cidr-malformed": ({"publicAccessCidrs": ["300.0.0.0/8"]}, "publicAccessCidrs", "300.0.0.0/8", "not IPv4 networks"),
@@ -146,7 +146,7 @@ def test_several_problems_are_reported_together(run_bad):
     )
     assert registered == []
     assert "7 problem(s)" in message
-    for key in ("vpcCidr", "natMode", "upgradePolicy", "nodeGroups[0].capacityType",
+    for key in ("vpcCidr", "natMode", "kubernetesVersion", "nodeGroups[0].capacityType",
                 "fargateProfiles[0].selectors", "workload.scheme", "typoKey"):  # fmt: skip
         assert f"- {NS}{key} = " in message, key
 

@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 
 from eks_platform import ConfigError, PlatformArgs, validate_platform_args
-from eks_platform.args.versions import DEFAULT_KUBERNETES_VERSION, versions_in_standard_support
+from eks_platform.args.versions import (
+    DEFAULT_KUBERNETES_VERSION,
+    today,
+    versions_in_standard_support,
+)
 from eks_platform.generate.docs import check_pulumi_yaml, check_readme, config_declarations
 from eks_platform.platform import platform_warnings
 
@@ -308,20 +312,20 @@ def problems_on(values: dict[str, Any], today: datetime.date = TODAY) -> dict[st
     return {problem.key: problem.message for problem in caught.value.problems}
 
 
-def test_default_version_is_in_standard_support_today():
-    assert DEFAULT_KUBERNETES_VERSION in versions_in_standard_support(datetime.date.today())
+def test_default_version_is_in_standard_support_on_the_pinned_day():
+    assert DEFAULT_KUBERNETES_VERSION in versions_in_standard_support(today())
     assert valid({}).kubernetes_version == DEFAULT_KUBERNETES_VERSION
     assert valid({}).upgrade_policy == "STANDARD"
 
 
 @pytest.mark.parametrize("version", ["1.29", "1.40", "banana", "1.35.2"])
 def test_versions_outside_the_documented_window_are_rejected(version):
-    message = problems_on({"kubernetesVersion": version})["eks-platform:upgradePolicy"]
-    assert f"kubernetesVersion {version}: not a version in the documented support window" in message
+    message = problems_on({"kubernetesVersion": version})["eks-platform:kubernetesVersion"]
+    assert message.startswith("not a version in the documented support window")
 
 
 def test_version_past_standard_support_needs_extended_policy():
-    message = problems_on({"kubernetesVersion": "1.33"})["eks-platform:upgradePolicy"]
+    message = problems_on({"kubernetesVersion": "1.33"})["eks-platform:kubernetesVersion"]
     assert "standard support ended 2026-07-29" in message and "EXTENDED" in message
     args = validate_platform_args(
         {"aws:region": "us-west-2", "kubernetesVersion": "1.33", "upgradePolicy": "EXTENDED"},
@@ -335,7 +339,7 @@ def test_version_past_extended_support_is_rejected():
     found = problems_on(
         {"kubernetesVersion": "1.32", "upgradePolicy": "EXTENDED"}, today=datetime.date(2027, 4, 1)
     )
-    assert "extended support ended 2027-03-23" in found["eks-platform:upgradePolicy"]
+    assert "extended support ended 2027-03-23" in found["eks-platform:kubernetesVersion"]
 
 
 def test_unknown_upgrade_policy():
@@ -343,6 +347,25 @@ def test_unknown_upgrade_policy():
         "'STANDARD' or 'EXTENDED'"
         in problems_on({"upgradePolicy": "FOREVER"})["eks-platform:upgradePolicy"]
     )
+
+
+def test_the_package_judges_versions_by_the_pinned_day_or_the_clock(monkeypatch):
+    """Tests pin the day (conftest); deployments leave it unset and get the real date."""
+    assert today() == datetime.date(2026, 11, 30)
+    monkeypatch.delenv("EKS_PLATFORM_TODAY")
+    assert today() == datetime.date.today()
+    monkeypatch.setenv("EKS_PLATFORM_TODAY", "next tuesday")
+    with pytest.raises(ValueError, match="must be a date such as 2026-11-30"):
+        today()
+
+
+def test_a_stack_past_standard_support_tells_the_user_what_to_do(monkeypatch, run_bad):
+    """The program keeps judging by the date: on 2027-03-28 the default 1.35 is past standard."""
+    monkeypatch.setenv("EKS_PLATFORM_TODAY", "2027-03-28")
+    message, registered = run_bad({})
+    assert registered == []
+    assert "eks-platform:kubernetesVersion = '1.35': standard support ended 2027-03-27" in message
+    assert "upgrade, or set upgradePolicy to EXTENDED" in message
 
 
 def test_open_endpoint_rejected_in_production_and_warned_otherwise():

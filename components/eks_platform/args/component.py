@@ -151,10 +151,10 @@ class EksPlatformArgs(TypedDict, total=False):
     """Private egress: single NAT gateway, per_az (HA), instance (dev) or none (VPC endpoints)."""
     flow_logs_retention_days: int
     """Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."""
-    kubernetes_version: str
-    """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
     upgrade_policy: str
     """STANDARD, or EXTENDED to stay on a version past standard support (6x control-plane price)."""
+    kubernetes_version: str
+    """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
     endpoint_public_access: bool
     """Whether the API server has a public endpoint (the private endpoint is always on)."""
     public_access_cidrs: list[str]

@@ -31,7 +31,7 @@ from .compute import (
     TaintArgs,
 )
 from .rules import MODEL_CONFIG, malformed_networks, problem, resource_name, retention_days
-from .versions import DEFAULT_KUBERNETES_VERSION, version_problem
+from .versions import DEFAULT_KUBERNETES_VERSION, today, version_problem
 from .workload import LoadBalancerControllerArgs, WorkloadArgs
 
 if TYPE_CHECKING:
@@ -115,10 +115,10 @@ class PlatformArgs(BaseModel):
     flow_logs_retention_days: int = 90
     """Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."""
 
-    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
-    """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
     upgrade_policy: UpgradePolicy = "STANDARD"
     """STANDARD, or EXTENDED to stay on a version past standard support (6x control-plane price)."""
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
+    """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
     endpoint_public_access: bool = True
     """Whether the API server has a public endpoint (the private endpoint is always on)."""
     public_access_cidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"])
@@ -334,15 +334,15 @@ class PlatformArgs(BaseModel):
 
     # --- control plane --------------------------------------------------------------------------
 
-    @field_validator("upgrade_policy")
+    @field_validator("kubernetes_version")
     @classmethod
     def _version_supported(cls, value: str, info: ValidationInfo) -> str:
-        version = info.data.get("kubernetes_version")
-        if version is None:
-            return value
-        found = version_problem(version, value, _today(info))
+        # upgradePolicy is declared first so that this rule can read it (a version past standard
+        # support is fine under EXTENDED); the problem is the version's, so it is keyed there.
+        policy = info.data.get("upgrade_policy", "STANDARD")
+        found = version_problem(value, policy, _today(info))
         if found:
-            raise problem("kubernetesVersion {version}: {problem}", version=version, problem=found)
+            raise problem("{problem}", problem=found)
         return value
 
     @field_validator("public_access_cidrs")
@@ -493,7 +493,7 @@ def _unique_names(items: list[NodeGroupArgs] | list[FargateProfileArgs], what: s
 
 def _today(info: ValidationInfo) -> datetime.date:
     """The day support windows are judged on: ``today`` in the context (tests), else the clock."""
-    return (info.context or {}).get("today") or datetime.date.today()
+    return (info.context or {}).get("today") or today()
 
 
 def _offered_zones(info: ValidationInfo) -> list[str] | None:

@@ -10,9 +10,26 @@ Update this table when EKS releases a version; validation rejects versions not l
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass
 
 DEFAULT_KUBERNETES_VERSION = "1.35"
+
+TODAY_VARIABLE = "EKS_PLATFORM_TODAY"
+"""Set to a date (2026-11-30) to judge support windows on that day instead of the clock's: for
+tests and reproducible plans. Deployments leave it unset."""
+
+
+def today() -> datetime.date:
+    """The day support windows (and extended-support prices) are judged on."""
+    pinned = os.environ.get(TODAY_VARIABLE)
+    if not pinned:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(pinned)
+    except ValueError:
+        message = f"{TODAY_VARIABLE} must be a date such as 2026-11-30, got {pinned!r}"
+        raise ValueError(message) from None
 
 
 @dataclass(frozen=True)

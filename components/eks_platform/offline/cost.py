@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from ..args.versions import SUPPORT_WINDOWS
+from ..args.versions import today as judging_day
 from .recorder import Registration
 
 LB = "service.beta.kubernetes.io/aws-load-balancer"
@@ -323,7 +324,7 @@ def estimate_cost(
     registrations: list[Registration], region: str, today: datetime.date | None = None
 ) -> CostEstimate:
     """The monthly estimate for a recorded run in ``region``."""
-    today = today or datetime.date.today()
+    today = today or judging_day()
     pricer = _Pricer(region)
     by_type: dict[str, list[Registration]] = {}
     registrations = sorted(registrations, key=lambda r: r.urn)  # stable line order
