@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,10 @@ PINNED_TODAY = "2026-11-30"
 standard support on 2026-12-02, 1.35 on 2027-03-27)."""
 
 
-@pytest.fixture(autouse=True)
-def pinned_today(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Pins the package's notion of today, for this process and the commands tests start."""
-    monkeypatch.setenv(TODAY_VARIABLE, PINNED_TODAY)
-    return PINNED_TODAY
+def pytest_configure(config: pytest.Config) -> None:
+    """Pins the package's notion of today before any test module is imported (some plan at
+    import), for this process and every command the tests start."""
+    os.environ[TODAY_VARIABLE] = PINNED_TODAY
 
 
 @pytest.fixture
