@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -594,3 +595,43 @@ def test_production_needs_two_replicas():
         }
     )
     assert not args.workload.enabled
+
+
+# --- patterns match whole values ------------------------------------------------------------------
+
+GOOD = {"name": "g", "instanceTypes": ["t4g.medium"]}
+NEWLINE_CASES = {  # key as reported -> values with a valid value plus a trailing newline
+    "clusterName": {"clusterName": "abc\n"},
+    "aws:region": {"aws:region": "us-west-2\n"},
+    "availabilityZones": {"availabilityZones": ["us-west-2a\n", "us-west-2b"]},
+    "existingVpcId": {"existingVpcId": "vpc-0123456789abcdef0\n"},
+    "adminPrincipalArns": {"adminPrincipalArns": ["arn:aws:iam::123456789012:role/ops\n"]},
+    "nodeGroups[0].name": {"nodeGroups": [{**GOOD, "name": "g\n"}]},
+    "nodeGroups[0].instanceTypes": {"nodeGroups": [{**GOOD, "instanceTypes": ["t4g.medium\n"]}]},
+    "nodeGroups[0].labels": {"nodeGroups": [{**GOOD, "labels": {"team\n": "a"}}]},
+    "workload.chart": {"workload": {"chart": "podinfo\n", "repository": "https://x.example"}},
+    "workload.version": {"workload": {"version": "6.14.1\n"}},
+    "workload.releaseName": {"workload": {"releaseName": "podinfo\n"}},
+    "workload.namespace": {"workload": {"namespace": "apps\n"}},
+    "workload.healthCheckPath": {"workload": {"healthCheckPath": "/healthz\n"}},
+    "karpenter.amiAlias": {
+        "computeMode": "karpenter",
+        "karpenter": {"amiAlias": "al2023@latest\n"},
+    },
+}
+
+
+@pytest.mark.parametrize("key", sorted(NEWLINE_CASES))
+def test_a_trailing_newline_is_refused(key):
+    found = problems_on(NEWLINE_CASES[key])
+    full = key if ":" in key else f"eks-platform:{key}"
+    assert full in found, found
+
+
+def test_argument_patterns_are_only_ever_matched_whole():
+    """`re.match` with `$` lets "abc\\n" through; the argument code uses fullmatch only."""
+    root = Path(__file__).resolve().parents[1] / "components" / "eks_platform"
+    for path in [*root.glob("args/*.py"), root / "stack_config.py"]:
+        text = path.read_text()
+        assert ".match(" not in text, path
+        assert 're.compile(r"^' not in text and 're.compile(rf"^' not in text, path

@@ -48,6 +48,6 @@ def load_platform_args() -> PlatformArgs:
     region = pulumi.Config("aws").get("region")
     if region is not None:
         values["aws:region"] = region
-    offered = offered_zones() if region and REGION_PATTERN.match(region) else None
+    offered = offered_zones() if region and REGION_PATTERN.fullmatch(region) else None
     args = validated_with_zones(values, offered, namespace)
     return args.model_copy(update={"cluster_name": args.cluster_name or default_cluster_name()})

@@ -34,9 +34,9 @@ AMI_ALIAS_PATTERN = re.compile(
 # templates/al2023/variables-default.json, volume_size 20) and Bottlerocket's data volume
 # (Karpenter concepts/nodeclasses.md defaults). Smaller block-device mappings are refused by EC2.
 MIN_DISK_GIB = 20
-NODE_GROUP_NAME_PATTERN = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
+NODE_GROUP_NAME_PATTERN = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}")
 INSTANCE_TYPE_PATTERN = re.compile(
-    r"^(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z-]*)\.[a-z0-9]+$"
+    r"(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z-]*)\.[a-z0-9]+"
 )
 
 
@@ -49,7 +49,7 @@ def instance_architecture(instance_type: str) -> str | None:
     m6gd, im4gn; and a1), x86_64 otherwise (g5, m7i-flex, r7iz); None if malformed."""
     if instance_type.startswith("a1."):
         return "arm64"
-    match = INSTANCE_TYPE_PATTERN.match(instance_type)
+    match = INSTANCE_TYPE_PATTERN.fullmatch(instance_type)
     if not match:
         return None
     return "arm64" if "g" in match.group("attributes") else "x86_64"
@@ -212,7 +212,7 @@ class FargateSelectorArgs(BaseModel):
     @field_validator("namespace")
     @classmethod
     def _namespace_syntax(cls, value: str) -> str:
-        if len(value) > 63 or not DNS_LABEL_PATTERN.match(value):
+        if len(value) > 63 or not DNS_LABEL_PATTERN.fullmatch(value):
             raise problem("must be a namespace name: 1-63 lowercase letters, digits and '-'")
         return value
 

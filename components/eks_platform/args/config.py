@@ -49,15 +49,15 @@ PRIVATE_RANGES = tuple(
     for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 )
 
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9][0-9]?$")
-ZONE_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9][0-9]?[a-z]$")
-VPC_ID_PATTERN = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
-SUBNET_ID_PATTERN = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
+REGION_PATTERN = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9][0-9]?")
+ZONE_PATTERN = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9][0-9]?[a-z]")
+VPC_ID_PATTERN = re.compile(r"vpc-[0-9a-f]{8}([0-9a-f]{9})?")
+SUBNET_ID_PATTERN = re.compile(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
 # EKS CreateCluster: 1-100 letters, digits, hyphens and underscores, starting alphanumeric.
-CLUSTER_NAME_PATTERN = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
+CLUSTER_NAME_PATTERN = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 # Access entries take IAM roles and users, not STS assumed-role session ARNs.
 IAM_PRINCIPAL_PATTERN = re.compile(
-    r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$"
+    r"arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}"
 )
 
 
@@ -159,7 +159,7 @@ class PlatformArgs(BaseModel):
     @field_validator("region")
     @classmethod
     def _region_syntax(cls, value: str) -> str:
-        if not REGION_PATTERN.match(value):
+        if not REGION_PATTERN.fullmatch(value):
             raise problem("must be an AWS region name such as us-west-2")
         partition = region_partition(value)
         if partition != "aws":
@@ -245,14 +245,14 @@ class PlatformArgs(BaseModel):
     @field_validator("existing_vpc_id")
     @classmethod
     def _vpc_id_syntax(cls, value: str) -> str:
-        if value and not VPC_ID_PATTERN.match(value):
+        if value and not VPC_ID_PATTERN.fullmatch(value):
             raise problem("must be a VPC id such as vpc-0123456789abcdef0")
         return value
 
     @field_validator("existing_public_subnet_ids", "existing_private_subnet_ids")
     @classmethod
     def _existing_subnets(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        malformed = [subnet for subnet in value if not SUBNET_ID_PATTERN.match(subnet)]
+        malformed = [subnet for subnet in value if not SUBNET_ID_PATTERN.fullmatch(subnet)]
         if malformed:
             raise problem("not subnet ids: {ids}", ids=", ".join(malformed))
         if len(set(value)) != len(value):
@@ -289,7 +289,7 @@ class PlatformArgs(BaseModel):
         foreign = [
             zone
             for zone in value
-            if not ZONE_PATTERN.match(zone)
+            if not ZONE_PATTERN.fullmatch(zone)
             or (region and not zone.startswith(region))
             or (offered is not None and zone not in offered)
         ]
@@ -371,7 +371,7 @@ class PlatformArgs(BaseModel):
     @field_validator("admin_principal_arns", "read_only_principal_arns")
     @classmethod
     def _principals(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        malformed = [arn for arn in value if not IAM_PRINCIPAL_PATTERN.match(arn)]
+        malformed = [arn for arn in value if not IAM_PRINCIPAL_PATTERN.fullmatch(arn)]
         if malformed:
             raise problem(
                 "not IAM role or user ARNs (arn:aws:iam::<account>:role/<name>): {arns}",

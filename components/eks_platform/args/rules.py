@@ -32,9 +32,9 @@ LOG_RETENTION_DAYS = (
 # Kubernetes qualified names (label and taint keys, label values), apimachinery validation.go.
 _NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
 _DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-LABEL_NAME_PATTERN = re.compile(rf"^{_NAME}$")
-DNS_SUBDOMAIN_PATTERN = re.compile(rf"^{_DNS_SUBDOMAIN}$")
-DNS_LABEL_PATTERN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+LABEL_NAME_PATTERN = re.compile(rf"{_NAME}")
+DNS_SUBDOMAIN_PATTERN = re.compile(rf"{_DNS_SUBDOMAIN}")
+DNS_LABEL_PATTERN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 def problem(message: LiteralString, **context: Any) -> PydanticCustomError:
@@ -44,7 +44,7 @@ def problem(message: LiteralString, **context: Any) -> PydanticCustomError:
 
 def resource_name(value: str, pattern: re.Pattern[str], max_length: int) -> str:
     """AWS names: letters, digits, '-' and '_', starting alphanumeric."""
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise problem(
             "must be 1-{max_length} letters, digits, '-' or '_', starting with a letter or digit",
             max_length=max_length,
@@ -77,11 +77,11 @@ def label_key_problem(key: str, *, node: bool = False) -> str | None:
     """Why ``key`` is not a valid Kubernetes label or taint key, or None. ``node``: the label
     is set by the kubelet, which may not use the kubernetes.io and k8s.io prefixes."""
     prefix, _, name = key.rpartition("/")
-    if not name or len(name) > 63 or not LABEL_NAME_PATTERN.match(name):
+    if not name or len(name) > 63 or not LABEL_NAME_PATTERN.fullmatch(name):
         return (
             f"{key!r}: name must be 1-63 alphanumerics, '-', '_' or '.', alphanumeric at the ends"
         )
-    if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN_PATTERN.match(prefix)):
+    if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN_PATTERN.fullmatch(prefix)):
         return f"{key!r}: prefix must be a DNS subdomain"
     if node and prefix.endswith(("kubernetes.io", "k8s.io")):
         # Kubelets may not set labels under these prefixes (NodeRestriction admission plugin).
@@ -91,7 +91,7 @@ def label_key_problem(key: str, *, node: bool = False) -> str | None:
 
 def label_value_problem(key: str, value: str) -> str | None:
     """Why ``value`` is not a valid Kubernetes label (or taint) value, or None."""
-    if value and (len(value) > 63 or not LABEL_NAME_PATTERN.match(value)):
+    if value and (len(value) > 63 or not LABEL_NAME_PATTERN.fullmatch(value)):
         return f"{key}={value!r}: value must be empty or 1-63 alphanumerics, '-', '_' or '.'"
     return None
 

@@ -14,14 +14,14 @@ DEFAULT_CHART_VERSION = "6.14.1"
 
 LoadBalancerScheme = Literal["internet-facing", "internal"]
 
-OCI_CHART_PATTERN = re.compile(r"^oci://[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+$")
-CHART_NAME_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-REPOSITORY_PATTERN = re.compile(r"^https://[^\s/$.?#][^\s]*$")
+OCI_CHART_PATTERN = re.compile(r"oci://[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+")
+CHART_NAME_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+REPOSITORY_PATTERN = re.compile(r"https://[^\s/$.?#][^\s]*")
 # Helm chart versions are SemVer 2.
 SEMVER_PATTERN = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
 )
-HTTP_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+HTTP_PATH_PATTERN = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
 
 
 class LoadBalancerControllerArgs(BaseModel):
@@ -71,9 +71,9 @@ class WorkloadArgs(BaseModel):
     @classmethod
     def _chart_reference(cls, value: str) -> str:
         if value.startswith("oci://"):
-            if not OCI_CHART_PATTERN.match(value):
+            if not OCI_CHART_PATTERN.fullmatch(value):
                 raise problem("must be oci://<registry>/<path>/<chart> in lowercase")
-        elif not CHART_NAME_PATTERN.match(value):
+        elif not CHART_NAME_PATTERN.fullmatch(value):
             raise problem("must be an oci:// reference or a chart name (lowercase, digits, '-')")
         return value
 
@@ -85,21 +85,21 @@ class WorkloadArgs(BaseModel):
             return value
         if chart.startswith("oci://") and value:
             raise problem("must be empty for an oci:// chart (the reference includes it)")
-        if not chart.startswith("oci://") and not REPOSITORY_PATTERN.match(value):
+        if not chart.startswith("oci://") and not REPOSITORY_PATTERN.fullmatch(value):
             raise problem("a chart name needs an https:// repository URL")
         return value
 
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
-        if not SEMVER_PATTERN.match(value):
+        if not SEMVER_PATTERN.fullmatch(value):
             raise problem("must be an exact chart version such as 6.14.1 (no ranges)")
         return value
 
     @field_validator("namespace", "release_name")
     @classmethod
     def _dns_label(cls, value: str) -> str:
-        if len(value) > 53 or not DNS_LABEL_PATTERN.match(value):
+        if len(value) > 53 or not DNS_LABEL_PATTERN.fullmatch(value):
             raise problem("must be 1-53 lowercase letters, digits and '-'")
         if value in {"default", "kube-system", "kube-public", "kube-node-lease"}:
             raise problem("must not be a namespace Kubernetes reserves")
@@ -116,7 +116,7 @@ class WorkloadArgs(BaseModel):
     @field_validator("health_check_path")
     @classmethod
     def _path(cls, value: str) -> str:
-        if not HTTP_PATH_PATTERN.match(value):
+        if not HTTP_PATH_PATTERN.fullmatch(value):
             raise problem("must be an absolute HTTP path such as /healthz")
         return value
 
