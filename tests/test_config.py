@@ -148,9 +148,23 @@ def test_unknown_nat_mode():
     assert "'none', 'single', 'per_az' or 'instance'" in message
 
 
-@pytest.mark.parametrize("region", ["uswest2", "us-west", "US-WEST-2", "us_west_2", "moon-1"])
-def test_malformed_region(region):
-    assert "AWS region name" in problems({"aws:region": region}, offered=None)["aws:region"]
+@pytest.mark.parametrize(
+    "region",
+    ["uswest2", "us-west", "US-WEST-2", "us_west_2", "moon-1", "mars-north-9", "us-west-9"],
+)
+def test_only_real_regions_are_accepted(region):
+    message = problems({"aws:region": region}, offered=None)["aws:region"]
+    assert message.startswith("is not an AWS region") and "us-west-2" in message
+
+
+def test_a_near_miss_gets_a_suggestion_and_opt_in_regions_are_real():
+    assert (
+        "did you mean eu-west-1?"
+        in problems({"aws:region": "eu-wset-1"}, offered=None)["aws:region"]
+    )
+    assert "aws:region" not in problems(
+        {"aws:region": "mx-central-1", "natMode": "x"}, offered=None
+    )
 
 
 def test_missing_region():
@@ -635,3 +649,9 @@ def test_argument_patterns_are_only_ever_matched_whole():
         text = path.read_text()
         assert ".match(" not in text, path
         assert 're.compile(r"^' not in text and 're.compile(rf"^' not in text, path
+
+
+def test_an_opt_in_region_is_warned_about():
+    args = valid({"aws:region": "mx-central-1"}, offered=None)
+    assert any("opt-in region" in w for w in platform_warnings(args))
+    assert not any("opt-in" in w for w in platform_warnings(valid({})))

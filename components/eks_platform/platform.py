@@ -8,6 +8,7 @@ from .args.cidr import plan_subnets
 from .args.component import EksPlatformArgs
 from .args.compute import KarpenterArgs, NodeGroupArgs, TaintArgs
 from .args.config import PlatformArgs
+from .args.regions import REGIONS
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
 from .parts.iam import AwsContext
@@ -48,6 +49,11 @@ def platform_warnings(args: PlatformArgs) -> list[str]:
         warnings.append(
             "the cluster API endpoint is reachable from any address (publicAccessCidrs "
             "0.0.0.0/0); list your CI and VPN ranges instead"
+        )
+    if REGIONS[args.region].opt_in:
+        warnings.append(
+            f"{args.region} ({REGIONS[args.region].name}) is an opt-in region: the account must "
+            "have it enabled (Account settings, AWS Regions) or every call there fails"
         )
     creates_vpc = not args.uses_existing_vpc
     if creates_vpc and args.nat_mode == "none" and args.workload.enabled:

@@ -8,7 +8,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from .args.config import REGION_PATTERN, PlatformArgs
+from .args.config import PlatformArgs
+from .args.regions import SUPPORTED_REGIONS
 from .platform import default_cluster_name
 from .zones import offered_zones, validated_with_zones
 
@@ -48,6 +49,6 @@ def load_platform_args() -> PlatformArgs:
     region = pulumi.Config("aws").get("region")
     if region is not None:
         values["aws:region"] = region
-    offered = offered_zones() if region and REGION_PATTERN.fullmatch(region) else None
+    offered = offered_zones() if region in SUPPORTED_REGIONS else None
     args = validated_with_zones(values, offered, namespace)
     return args.model_copy(update={"cluster_name": args.cluster_name or default_cluster_name()})

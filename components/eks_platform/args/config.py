@@ -30,6 +30,7 @@ from .compute import (
     NodeGroupArgs,
     TaintArgs,
 )
+from .regions import REGIONS, SUPPORTED_REGIONS
 from .rules import MODEL_CONFIG, malformed_networks, problem, resource_name, retention_days
 from .versions import DEFAULT_KUBERNETES_VERSION, today, version_problem
 from .workload import LoadBalancerControllerArgs, WorkloadArgs
@@ -49,7 +50,6 @@ PRIVATE_RANGES = tuple(
     for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 )
 
-REGION_PATTERN = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9][0-9]?")
 ZONE_PATTERN = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[1-9][0-9]?[a-z]")
 VPC_ID_PATTERN = re.compile(r"vpc-[0-9a-f]{8}([0-9a-f]{9})?")
 SUBNET_ID_PATTERN = re.compile(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
@@ -59,17 +59,6 @@ CLUSTER_NAME_PATTERN = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 IAM_PRINCIPAL_PATTERN = re.compile(
     r"arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}"
 )
-
-
-def region_partition(region: str) -> str:
-    """The AWS partition a well-formed region name belongs to (botocore endpoints.json)."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if "-iso" in region:
-        return "aws-iso"
-    return "aws"
 
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -159,17 +148,23 @@ class PlatformArgs(BaseModel):
     @field_validator("region")
     @classmethod
     def _region_syntax(cls, value: str) -> str:
-        if not REGION_PATTERN.fullmatch(value):
-            raise problem("must be an AWS region name such as us-west-2")
-        partition = region_partition(value)
-        if partition != "aws":
+        region = REGIONS.get(value)
+        if region is None:
+            guess = difflib.get_close_matches(value, SUPPORTED_REGIONS, n=1)
+            raise problem(
+                "is not an AWS region{guess} (regions of the aws partition: {known}; source: "
+                "botocore endpoints.json of 2026-08-07)",
+                guess=f"; did you mean {guess[0]}?" if guess else "",
+                known=", ".join(SUPPORTED_REGIONS),
+            )
+        if region.partition != "aws":
             # Service principals, endpoint service names and ARNs differ there (amazonaws.com.cn,
             # cn.com.amazonaws.* endpoints, aws-cn/aws-us-gov ARNs), and nothing here has been
             # checked against those partitions: refused rather than deployed half right.
             raise problem(
                 "is in the {partition} partition, which this platform does not support (service "
                 "names, principals and prices differ there); use a region of the aws partition",
-                partition=partition,
+                partition=region.partition,
             )
         return value
 

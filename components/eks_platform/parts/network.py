@@ -125,7 +125,7 @@ class Network(pulumi.ComponentResource):
                 vpc_cidr=args.vpc_cidr,
                 subnet_id=public_subnets[0].id,
                 managed_policy_arn=args.ssm_policy_arn
-                # Only the aws partition is accepted (args.config.region_partition).
+                # Only the aws partition is accepted (args.regions).
                 or "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
                 tags=args.tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
