@@ -2,15 +2,16 @@
 
 import pulumi
 
-from eks_platform import ConfigError, EksPlatform, load_platform_args
+from eks_platform import ConfigError, EksPlatform, default_platform_name, load_platform_args
 
 try:
     args = load_platform_args()
+    # Named after the project and stack, never after config: renaming the cluster replaces
+    # the cluster, not the VPC and everything else.
+    platform = EksPlatform(default_platform_name(), args.component_args())
 except ConfigError as error:
     # RunError ends the program with the message alone, no traceback.
     raise pulumi.RunError(str(error)) from None
-
-platform = EksPlatform(args.cluster_name, args.component_args())
 
 # Flat outputs, stable for StackReference consumers (README "Outputs").
 pulumi.export("clusterName", platform.cluster_name)

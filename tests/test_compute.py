@@ -189,7 +189,9 @@ def test_fargate_profiles_in_private_subnets_one_at_a_time(run_dev):
 
 def test_fargate_pod_execution_role(run_dev):
     run = run_dev(fargateProfiles=PROFILES)
-    (role,) = [r for r in run.by_type("aws:iam/role:Role") if r.name.endswith("pod-execution-role")]
+    (role,) = [
+        r for r in run.by_type("aws:iam/role:Role") if r.name.endswith("-compute-fargate-role")
+    ]
     statement = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert statement["Principal"] == {"Service": "eks-fargate-pods.amazonaws.com"}
     assert statement["Condition"] == {

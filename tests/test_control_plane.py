@@ -88,8 +88,16 @@ def test_cluster_name_config_sets_physical_names(run_dev):
     assert run.one(CLUSTER).inputs["name"] == "payments"
     assert run.outputs["clusterName"] == "payments"
     assert run.one("aws:kms/alias:Alias").inputs["name"] == "alias/payments"
-    group = run.one("aws:cloudwatch/logGroup:LogGroup", "payments-control-plane-logs")
+    group = run.one("aws:cloudwatch/logGroup:LogGroup", "eks-platform-dev-control-plane-logs")
     assert group.inputs["name"] == "/aws/eks/payments/cluster"
+
+
+def test_renaming_the_cluster_keeps_every_logical_name(run_dev):
+    """Logical names come from the project and stack, never config: a new clusterName replaces
+    the cluster (and what is named after it), not the VPC and the rest."""
+    before = {(r.type, r.name) for r in run_dev().registrations}
+    after = {(r.type, r.name) for r in run_dev(clusterName="payments").registrations}
+    assert before == after
 
 
 def test_kms_key_rotates_and_its_policy_has_no_wildcard_principal(run_dev):

@@ -113,7 +113,7 @@ def test_our_own_identity_policies_are_clean_without_acknowledgements():
 
 
 def test_fargate_execution_role_trust_is_scoped_to_the_cluster():
-    (document,) = [d for name, kind, d in documents_with_fargate() if "pod-execution" in name]
+    (document,) = [d for name, kind, d in documents_with_fargate() if "fargate-role" in name]
     condition = json.loads(document)["Statement"][0]["Condition"]
     assert condition["ArnLike"]["aws:SourceArn"].endswith(":fargateprofile/eks-platform-dev/*")
 

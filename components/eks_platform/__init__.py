@@ -9,7 +9,7 @@ from .args.config import (
     validate_platform_args,
 )
 from .parts.network import Network, NetworkArgs, NetworkRefs
-from .platform import EksPlatform, common_tags
+from .platform import EksPlatform, common_tags, default_platform_name
 from .stack_config import load_platform_args
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "PlatformArgs",
     "ZoneSubnets",
     "common_tags",
+    "default_platform_name",
     "load_platform_args",
     "plan_subnets",
     "validate_platform_args",

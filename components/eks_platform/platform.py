@@ -1,14 +1,20 @@
 """``EksPlatform``: the one component a stack instantiates."""
 
+import weakref
+from collections.abc import Mapping
+from typing import cast
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from pulumi.runtime import settings as runtime_settings
 
 from .args.cidr import plan_subnets
 from .args.component import EksPlatformArgs
 from .args.compute import KarpenterArgs, NodeGroupArgs, TaintArgs
-from .args.config import PlatformArgs
-from .args.regions import REGIONS
+from .args.config import ConfigError, ConfigProblem, PlatformArgs
+from .args.regions import REGIONS, SUPPORTED_REGIONS
+from .args.rules import COMPONENT_NAME_MAX, component_name_problem, fitted_name
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
 from .parts.iam import AwsContext
@@ -27,8 +33,43 @@ from .zones import offered_zones, validated_with_zones
 
 
 def default_cluster_name() -> str:
-    """``<project>-<stack>``: unique per stack, readable in the console."""
-    return f"{pulumi.get_project()}-{pulumi.get_stack()}"
+    """``<project>-<stack>``: unique per stack, readable in the console; a stack name with
+    characters EKS refuses (``dev.v2``) has them replaced (``dev-v2``)."""
+    return fitted_name(f"{pulumi.get_project()}-{pulumi.get_stack()}", 100)
+
+
+def default_platform_name() -> str:
+    """The stack program's EksPlatform name: ``<project>-<stack>``, shortened with a stable hash
+    past 30 characters. Never a config value, so renaming the cluster replaces nothing else."""
+    return fitted_name(f"{pulumi.get_project()}-{pulumi.get_stack()}", COMPONENT_NAME_MAX)
+
+
+_CLUSTERS: weakref.WeakKeyDictionary[object, dict[tuple[str, str], str]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per program run (its root stack resource): (region, cluster name) -> the EksPlatform's name."""
+
+
+def _claim_cluster_name(component: str, region: str, cluster_name: str, key: str) -> None:
+    """Two platforms of one program may not share a cluster name in a region: the cluster, its
+    log group and its KMS alias would collide."""
+    root = runtime_settings.get_root_resource()
+    if root is None:
+        return
+    claimed = _CLUSTERS.setdefault(root, {})
+    other = claimed.get((region, cluster_name))
+    if other is not None and other != component:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    key,
+                    cluster_name,
+                    f"is already the cluster of EksPlatform {other!r} in {region}; give each "
+                    "platform its own cluster name",
+                )
+            ]
+        )
+    claimed[(region, cluster_name)] = component
 
 
 def common_tags(production: bool = False) -> dict[str, str]:
@@ -99,18 +140,43 @@ def aws_invoke_options(opts: pulumi.ResourceOptions | None) -> pulumi.InvokeOpti
 
 
 def resolve_platform_args(
-    args: EksPlatformArgs, invoke: pulumi.InvokeOptions | None = None
+    name: object, args: object, invoke: pulumi.InvokeOptions | None = None
 ) -> PlatformArgs:
-    """Validate the component's arguments; fill in the region (from the AWS provider) and zones.
+    """Validate the component's name and arguments; fill in the region (from the AWS provider)
+    and zones. Problems are keyed by the arguments' Python names (``node_groups[0].name``).
 
     Raises ``ConfigError`` with every problem; registers nothing.
     """
-    values: dict[str, object] = dict(args)
-    if not values.get("region"):
-        values["region"] = aws.get_region(opts=invoke).region
+    problems = []
+    found = component_name_problem(name)
+    if found:
+        problems.append(ConfigProblem("name", name, found))
+    if not isinstance(args, Mapping) or not all(isinstance(key, str) for key in args):
+        problems.append(
+            ConfigProblem("args", args, "must be a dict of EksPlatformArgs ({} for the defaults)")
+        )
+    if problems:
+        raise ConfigError(problems)
+    values: dict[str, object] = dict(cast("Mapping[str, object]", args))
+    provider_region = aws.get_region(opts=invoke).region
+    given = values.get("region") or values.get("aws:region")
+    if not given:
+        values["region"] = provider_region
+    elif given != provider_region:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "region",
+                    given,
+                    f"differs from the AWS provider's region ({provider_region}), which every "
+                    "resource would be created in; leave region out or pass a provider for it",
+                )
+            ]
+        )
     needs_zones = not values.get("existing_vpc_id") and not values.get("availability_zones")
-    offered = offered_zones(invoke) if needs_zones else None
-    return validated_with_zones(values, offered)
+    known = str(values["region"]) in SUPPORTED_REGIONS
+    offered = offered_zones(invoke) if needs_zones and known else None
+    return validated_with_zones(values, offered, component_name=cast("str", name), snake_keys=True)
 
 
 class EksPlatform(pulumi.ComponentResource):
@@ -152,11 +218,13 @@ class EksPlatform(pulumi.ComponentResource):
         self, name: str, args: EksPlatformArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         # Everything that can fail on input fails here, before this component registers.
-        platform = resolve_platform_args(args, aws_invoke_options(opts))
+        platform = resolve_platform_args(name, args, aws_invoke_options(opts))
+        cluster_name = platform.cluster_name or fitted_name(f"{default_cluster_name()}-{name}", 100)
+        key = "cluster_name" if platform.cluster_name else "name"
+        _claim_cluster_name(name, platform.region, cluster_name, key)
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
         for warning in platform_warnings(platform):
             pulumi.log.warn(warning, resource=self)
-        cluster_name = platform.cluster_name or default_cluster_name()
         tags = common_tags(platform.production)
         context = AwsContext.lookup(platform.region, pulumi.InvokeOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self)

@@ -10,7 +10,7 @@ from pulumi.runtime import config as runtime_config
 
 from .args.config import PlatformArgs
 from .args.regions import SUPPORTED_REGIONS
-from .platform import default_cluster_name
+from .platform import default_cluster_name, default_platform_name
 from .zones import offered_zones, validated_with_zones
 
 
@@ -50,5 +50,5 @@ def load_platform_args() -> PlatformArgs:
     if region is not None:
         values["aws:region"] = region
     offered = offered_zones() if region in SUPPORTED_REGIONS else None
-    args = validated_with_zones(values, offered, namespace)
+    args = validated_with_zones(values, offered, namespace, default_platform_name())
     return args.model_copy(update={"cluster_name": args.cluster_name or default_cluster_name()})

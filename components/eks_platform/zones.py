@@ -26,9 +26,19 @@ def with_resolved_zones(args: PlatformArgs, offered: list[str]) -> PlatformArgs:
 
 
 def validated_with_zones(
-    values: dict[str, object], offered: list[str] | None, namespace: str = ""
+    values: dict[str, object],
+    offered: list[str] | None,
+    namespace: str = "",
+    component_name: str | None = None,
+    snake_keys: bool = False,
 ) -> PlatformArgs:
     """Validate against the region's ``offered`` zones (None: no lookup was made) and name the
     zones from that same list, so what was checked is what gets built."""
-    args = validate_platform_args(values, namespace=namespace, offered_zones=offered)
+    args = validate_platform_args(
+        values,
+        namespace=namespace,
+        offered_zones=offered,
+        component_name=component_name,
+        snake_keys=snake_keys,
+    )
     return with_resolved_zones(args, offered or [])

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from .rules import (
     DNS_LABEL_PATTERN,
     MODEL_CONFIG,
+    NODE_GROUP_NAME_BUDGET,
     check_labels,
     label_key_problem,
     label_value_problem,
@@ -119,8 +120,22 @@ class NodeGroupArgs(BaseModel):
 
     @field_validator("name")
     @classmethod
-    def _name_syntax(cls, value: str) -> str:
-        return resource_name(value, NODE_GROUP_NAME_PATTERN, 63)
+    def _name_syntax(cls, value: str, info: ValidationInfo) -> str:
+        value = resource_name(value, NODE_GROUP_NAME_PATTERN, 63)
+        if value.endswith(("-", "_")):
+            raise problem("must end with a letter or digit")
+        component = (info.context or {}).get("component_name")
+        if component and len(component) + len(value) > NODE_GROUP_NAME_BUDGET:
+            # The physical name is '<component>-compute-<group>' plus Pulumi's 8 characters.
+            raise problem(
+                "is {length} characters; beside the platform name '{component}' a node group "
+                "name may have at most {most} (its EKS name, '{component}-compute-<name>' and "
+                "8 auto-naming characters, must fit in 63)",
+                length=len(value),
+                component=component,
+                most=NODE_GROUP_NAME_BUDGET - len(component),
+            )
+        return value
 
     @field_validator("instance_types")
     @classmethod

@@ -534,9 +534,20 @@ def _alias(part: Any) -> Any:
     return part
 
 
-def _key_path(location: tuple[Any, ...], namespace: str) -> str:
+def _field_name(part: Any) -> Any:
+    """The snake_case argument name for a config key (``nodeGroups`` -> ``node_groups``)."""
+    models = (PlatformArgs, NodeGroupArgs, FargateProfileArgs, TaintArgs, FargateSelectorArgs,
+              WorkloadArgs, LoadBalancerControllerArgs, KarpenterArgs)  # fmt: skip
+    for model in models:
+        for name, field in model.model_fields.items():
+            if part in (name, field.alias):
+                return name
+    return part
+
+
+def _key_path(location: tuple[Any, ...], namespace: str, snake: bool = False) -> str:
     path = ""
-    for part in map(_alias, location):
+    for part in map(_field_name if snake else _alias, location):
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     if ":" in path.split(".")[0].split("[")[0]:
         return path
@@ -559,8 +570,11 @@ def _known_keys(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
-def problems_from_validation_error(error: ValidationError, namespace: str) -> list[ConfigProblem]:
-    """Turn pydantic's errors into ``ConfigProblem``s named by stack config key."""
+def problems_from_validation_error(
+    error: ValidationError, namespace: str, snake: bool = False
+) -> list[ConfigProblem]:
+    """Turn pydantic's errors into ``ConfigProblem``s named by stack config key (``snake``: by
+    Python argument name, as a caller of the component API spells them)."""
     problems = []
     for detail in error.errors(include_url=False):
         location = tuple(detail["loc"])
@@ -576,7 +590,7 @@ def problems_from_validation_error(error: ValidationError, namespace: str) -> li
         elif detail["type"] == "missing":
             value = _MISSING
             message = "is required"
-        problems.append(ConfigProblem(_key_path(location, namespace), value, message))
+        problems.append(ConfigProblem(_key_path(location, namespace, snake), value, message))
     return problems
 
 
@@ -586,15 +600,22 @@ def validate_platform_args(
     namespace: str = "",
     offered_zones: list[str] | None = None,
     today: datetime.date | None = None,
+    component_name: str | None = None,
+    snake_keys: bool = False,
 ) -> PlatformArgs:
     """Validate ``values`` (camelCase or snake_case keys); ``ConfigError`` lists all problems.
 
     ``offered_zones`` are the region's zones that need no opt-in; with them, zone counts and
     names are checked against the region. ``namespace`` (the project name) prefixes keys in
-    messages.
+    messages. ``component_name`` (the EksPlatform's name) bounds the node group names, which
+    logical names, and so physical ones, grow from.
     """
     try:
-        context = {"offered_zones": offered_zones, "today": today}
+        context = {
+            "offered_zones": offered_zones,
+            "today": today,
+            "component_name": component_name,
+        }
         return PlatformArgs.model_validate(values, context=context)
     except ValidationError as error:
-        raise ConfigError(problems_from_validation_error(error, namespace)) from None
+        raise ConfigError(problems_from_validation_error(error, namespace, snake_keys)) from None

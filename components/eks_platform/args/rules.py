@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from typing import Any
@@ -130,3 +131,40 @@ def principal_identity(arn: str) -> tuple[str, str, str]:
     _, _, _, _, account, resource = arn.split(":", 5)
     kind, _, rest = resource.partition("/")
     return account, kind, rest.rsplit("/", 1)[-1]
+
+
+# --- derived names ----------------------------------------------------------------------------
+
+COMPONENT_NAME_MAX = 24
+"""Longest EksPlatform name: every logical name starts with it, and Pulumi's auto-naming adds
+8 characters. The tightest suffix is pulumi-eks's Auto Mode node role, ``<platform>-control-
+plane-eks-nodeRole-role`` (``-control-plane-eks`` is ours, ``-nodeRole-role`` pulumi-eks's,
+cluster.ts:626-647): 64 - 8 - 32 = 24. Everything else of ours is at most 32 characters past the
+name where the limit is 64 (Karpenter's rule targets, the Fargate role). ``tests/test_names.py``
+plans the longest accepted inputs in every mode and checks every name against its limit."""
+COMPONENT_NAME_PATTERN = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?")
+NODE_GROUP_NAME_BUDGET = 46
+"""``<component>-compute-<group>`` plus 8 auto-naming characters is the node group's name,
+at most 63 (it becomes the label eks.amazonaws.com/nodegroup): component + group <= 46."""
+
+
+def component_name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name an EksPlatform, or None."""
+    if not isinstance(name, str) or not name:
+        return "must be a non-empty string"
+    if len(name) > COMPONENT_NAME_MAX or not COMPONENT_NAME_PATTERN.fullmatch(name):
+        return (
+            f"must be 1-{COMPONENT_NAME_MAX} letters, digits or '-', starting and ending with a "
+            "letter or digit (every resource's name starts with it)"
+        )
+    return None
+
+
+def fitted_name(text: str, max_length: int) -> str:
+    """``text`` made a valid name of at most ``max_length``: characters other than letters,
+    digits and '-' become '-', and an over-long name keeps its start and a stable hash."""
+    cleaned = re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-") or "platform"
+    if len(cleaned) <= max_length:
+        return cleaned
+    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+    return f"{cleaned[: max_length - 7].rstrip('-')}-{digest}"

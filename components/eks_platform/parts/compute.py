@@ -160,7 +160,8 @@ class Compute(pulumi.ComponentResource):
             context.partition, context.account_id, self._args.cluster_name
         ).apply(lambda v: f"arn:{v[0]}:eks:{context.region}:{v[1]}:fargateprofile/{v[2]}/*")
         role = service_role(
-            f"{name}-pod-execution-role",
+            # "<platform>-compute-fargate-role": short enough for IAM's 64 (args.rules).
+            f"{name}-role",
             assume_role_policy=source_arn.apply(
                 lambda arn: trust_policy(
                     "eks-fargate-pods.amazonaws.com",

@@ -29,12 +29,14 @@ CHART_VERSION = "1.14.1"  # the release the policies in data/ come from
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "karpenter"
 POLICY_FILE = "karpenter_controller_policies.json"
-# EventBridge detail types Karpenter acts on (the getting-started CloudFormation's rules).
+# EventBridge detail types Karpenter acts on (the getting-started CloudFormation's rules). The
+# keys name the rules and their targets ("<platform>-karpenter-<key>-target"): short, so that
+# both fit EventBridge's 64 characters with Pulumi's suffix (args.rules.COMPONENT_NAME_MAX).
 INTERRUPTION_EVENTS = {
-    "spot-interruption": ("aws.ec2", "EC2 Spot Instance Interruption Warning"),
+    "spot": ("aws.ec2", "EC2 Spot Instance Interruption Warning"),
     "rebalance": ("aws.ec2", "EC2 Instance Rebalance Recommendation"),
-    "instance-state-change": ("aws.ec2", "EC2 Instance State-change Notification"),
-    "scheduled-change": ("aws.health", "AWS Health Event"),
+    "state": ("aws.ec2", "EC2 Instance State-change Notification"),
+    "health": ("aws.health", "AWS Health Event"),
 }
 
 
