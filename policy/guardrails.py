@@ -9,6 +9,7 @@ Mandatory rules guard security; advisory rules are cost and reliability hints.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -135,14 +136,26 @@ def _endpoint(props: Props, resource_type: str) -> tuple[bool, list[str], bool]:
     )
 
 
+def _covers_all_ipv4(cidrs: list[str]) -> bool:
+    """Judged by the addresses the ranges admit together, not by their spelling
+    (0.0.0.0/1 and 128.0.0.0/1 are 0.0.0.0/0)."""
+    networks = []
+    for cidr in cidrs:
+        try:
+            networks.append(ipaddress.IPv4Network(str(cidr), strict=False))
+        except ValueError:
+            continue
+    return sum(n.num_addresses for n in ipaddress.collapse_addresses(networks)) == 2**32
+
+
 def _open_endpoint(resource_type: str, production_only: bool) -> Check:
     def check(props: Props, _: Mapping[str, Any]) -> list[str]:
         public, cidrs, _private = _endpoint(props, resource_type)
         tags = props.get("tags") or props.get("clusterTags") or {}
         in_scope = tags.get("environment") == "production" or not production_only
         return _when(
-            in_scope and public and "0.0.0.0/0" in cidrs,
-            "the public API endpoint is open to 0.0.0.0/0",
+            in_scope and public and _covers_all_ipv4(cidrs),
+            "the public API endpoint is open to every IPv4 address (0.0.0.0/0)",
         )
 
     return check

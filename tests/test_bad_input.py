@@ -26,6 +26,13 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "cidr-public": ({"vpcCidr": "8.8.0.0/16"}, "vpcCidr", "8.8.0.0/16", "private range (10.0.0.0/8"),
     "cidr-too-large": ({"vpcCidr": "10.0.0.0/8"}, "vpcCidr", "10.0.0.0/8", "between /16 and /28"),
     "cidr-too-small": ({"vpcCidr": "10.0.0.0/20", "availabilityZoneCount": 4}, "vpcCidr", "10.0.0.0/20", "too small"),
+    "cidr-netmask": ({"vpcCidr": "10.0.0.0/255.255.0.0"}, "vpcCidr", "10.0.0.0/255.255.0.0", "CIDR notation: 10.0.0.0/16"),
+    "public-cidr-netmask": ({"publicAccessCidrs": ["203.0.113.0/255.255.255.0"]}, "publicAccessCidrs", "203.0.113.0/255.255.255.0", "(write 203.0.113.0/24)"),
+    "open-endpoint-split-in-production": (
+        {"production": True, "publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"]},
+        "publicAccessCidrs", "128.0.0.0/1", "cover every IPv4 address",
+    ),
+    "source-range-netmask": ({"workload": {"sourceRanges": ["10.0.0.0/255.0.0.0"]}}, "workload.sourceRanges", "10.0.0.0/255.0.0.0", "(write 10.0.0.0/8)"),
     "zones-one": ({"availabilityZoneCount": 1}, "availabilityZoneCount", "1", "between 2 and 4"),
     "zones-five": ({"availabilityZoneCount": 5}, "availabilityZoneCount", "5", "between 2 and 4"),
     "zones-above-region": ({"aws:region": "eu-west-1", "availabilityZoneCount": 4}, "availabilityZoneCount", "4", "offers only 3 zones"),

@@ -274,3 +274,11 @@ def test_rules_bite_on_the_eks_cluster_pulumi_eks_creates():
     assert sorted(v.urn.rsplit("::", 1)[-1] for v in found) == ["cluster", "cluster-eksCluster"]
     encrypted = reg("cluster", CLUSTER, {"encryptionConfigKeyArn": "arn:aws:kms:x"})
     assert [v for v in evaluate([encrypted]) if v.policy == "eks-secrets-encryption"] == []
+
+
+def test_an_endpoint_open_through_split_ranges_is_open():
+    """0.0.0.0/1 + 128.0.0.0/1 admit every address: judged by address space, not spelling."""
+    split = {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"]}
+    assert len(violations_of("eks-endpoint-restricted", [reg("c", CLUSTER, split)])) == 1
+    half = {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/1"]}
+    assert violations_of("eks-endpoint-restricted", [reg("c", CLUSTER, half)]) == []

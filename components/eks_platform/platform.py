@@ -14,7 +14,12 @@ from .args.component import EksPlatformArgs
 from .args.compute import KarpenterArgs, NodeGroupArgs, TaintArgs
 from .args.config import ConfigError, ConfigProblem, PlatformArgs
 from .args.regions import REGIONS, SUPPORTED_REGIONS
-from .args.rules import COMPONENT_NAME_MAX, component_name_problem, fitted_name
+from .args.rules import (
+    COMPONENT_NAME_MAX,
+    component_name_problem,
+    fitted_name,
+    open_to_internet,
+)
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
 from .parts.iam import AwsContext
@@ -86,10 +91,10 @@ def common_tags(production: bool = False) -> dict[str, str]:
 def platform_warnings(args: PlatformArgs) -> list[str]:
     """Allowed but worth a second look; logged as warnings on every preview and update."""
     warnings = []
-    if args.endpoint_public_access and "0.0.0.0/0" in args.public_access_cidrs:
+    if args.endpoint_public_access and open_to_internet(args.public_access_cidrs):
         warnings.append(
             "the cluster API endpoint is reachable from any address (publicAccessCidrs "
-            "0.0.0.0/0); list your CI and VPN ranges instead"
+            f"{', '.join(args.public_access_cidrs)}); list your CI and VPN ranges instead"
         )
     if REGIONS[args.region].opt_in:
         warnings.append(

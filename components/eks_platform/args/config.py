@@ -31,7 +31,14 @@ from .compute import (
     TaintArgs,
 )
 from .regions import REGIONS, SUPPORTED_REGIONS
-from .rules import MODEL_CONFIG, malformed_networks, problem, resource_name, retention_days
+from .rules import (
+    MODEL_CONFIG,
+    malformed_networks,
+    open_to_internet,
+    problem,
+    resource_name,
+    retention_days,
+)
 from .versions import DEFAULT_KUBERNETES_VERSION, today, version_problem
 from .workload import LoadBalancerControllerArgs, WorkloadArgs
 
@@ -184,6 +191,8 @@ class PlatformArgs(BaseModel):
             raise problem(
                 "must be an IPv4 network such as 10.0.0.0/16 ({error})", error=str(error)
             ) from None
+        if str(network) != value:  # a netmask or leading zeros: AWS gets what is written
+            raise problem("must be written in CIDR notation: {network}", network=str(network))
         if not any(network.subnet_of(allowed) for allowed in PRIVATE_RANGES):
             raise problem(
                 "must lie in a private range ({ranges})",
@@ -348,11 +357,12 @@ class PlatformArgs(BaseModel):
             raise problem("not IPv4 networks: {cidrs}", cidrs=", ".join(malformed))
         if info.data.get("endpoint_public_access") and not value:
             raise problem("needs at least one range while endpointPublicAccess is true")
-        open_to_all = "0.0.0.0/0" in value and info.data.get("endpoint_public_access")
+        open_to_all = open_to_internet(value) and info.data.get("endpoint_public_access")
         if open_to_all and info.data.get("production"):
             raise problem(
-                "0.0.0.0/0 opens the API endpoint to the internet, not allowed in production; "
-                "list your CI and VPN egress ranges or set endpointPublicAccess to false"
+                "these ranges together cover every IPv4 address, which opens the API endpoint to "
+                "the internet, not allowed in production; list your CI and VPN egress ranges or "
+                "set endpointPublicAccess to false"
             )
         return value
 

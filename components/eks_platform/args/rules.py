@@ -54,15 +54,32 @@ def resource_name(value: str, pattern: re.Pattern[str], max_length: int) -> str:
 
 
 def malformed_networks(cidrs: list[str], *, ipv4_only: bool) -> list[str]:
-    """The entries that are not networks in CIDR notation (host bits zero)."""
+    """The entries that are not networks in canonical CIDR notation, each with what to write
+    instead where there is one: host bits set, a netmask (10.0.0.0/255.255.0.0) or no prefix
+    length are sent to AWS as written, so they are refused here rather than guessed at."""
     parse = ipaddress.IPv4Network if ipv4_only else ipaddress.ip_network
     malformed = []
     for cidr in cidrs:
         try:
-            parse(cidr, strict=True)
-        except ValueError:
-            malformed.append(cidr)
+            network = parse(cidr, strict=True)
+        except (ValueError, TypeError):
+            malformed.append(str(cidr))
+            continue
+        if str(network) != cidr:
+            malformed.append(f"{cidr} (write {network})")
     return malformed
+
+
+def open_to_internet(cidrs: list[str]) -> bool:
+    """Whether IPv4 ranges together admit every address, however they are split
+    (0.0.0.0/0, or 0.0.0.0/1 with 128.0.0.0/1, ...). Entries that do not parse count for none."""
+    networks = []
+    for cidr in cidrs:
+        try:
+            networks.append(ipaddress.IPv4Network(cidr, strict=False))
+        except (ValueError, TypeError):
+            continue
+    return sum(n.num_addresses for n in ipaddress.collapse_addresses(networks)) == 2**32
 
 
 def retention_days(value: int) -> int:
