@@ -18,6 +18,9 @@ ARN_STS = "arn:aws:sts::123456789012:assumed-role/admin/session"
 ADMIN = "arn:aws:iam::123456789012:role/ops"
 GROUP = {"name": "g", "instanceTypes": ["t4g.medium"]}
 PROFILE = {"name": "p", "selectors": [{"namespace": "batch"}]}
+DEEP: object = 1
+for _ in range(40):
+    DEEP = [DEEP]
 
 # id -> (overrides, key, bad value as shown, what the message says is allowed)
 CASES: dict[str, tuple[dict, str, str, str]] = {
@@ -84,6 +87,13 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "label-key": ({"nodeGroups": [{**GROUP, "labels": {"bad key": "x"}}]}, "nodeGroups[0].labels", "bad key", "name must be 1-63 alphanumerics"),
     "taint-effect": ({"nodeGroups": [{**GROUP, "taints": [{"key": "k", "effect": "NoWay"}]}]}, "nodeGroups[0].taints[0].effect", "NoWay", "'NoSchedule', 'PreferNoSchedule' or 'NoExecute'"),
     "disk-below-snapshot": ({"nodeGroups": [{**GROUP, "diskSizeGib": 19}]}, "nodeGroups[0].diskSizeGib", "19", "at least 20 GiB"),
+    "label-reserved-nodegroup": ({"nodeGroups": [{**GROUP, "labels": {"nodegroup": "other"}}]}, "nodeGroups[0].labels", "nodegroup", "reserved: the platform sets it"),
+    "label-eks-prefix": ({"nodeGroups": [{**GROUP, "labels": {"eks.amazonaws.com/capacityType": "x"}}]}, "nodeGroups[0].labels", "eks.amazonaws.com/capacityType", "are reserved"),
+    "taint-key-too-long": ({"nodeGroups": [{**GROUP, "taints": [{"key": "a" * 30 + "/" + "b" * 40, "effect": "NoSchedule"}]}]}, "nodeGroups[0].taints[0].key", "aaaa", "at most 63 characters"),
+    "node-group-trailing-dash": ({"nodeGroups": [{**GROUP, "name": "g-"}]}, "nodeGroups[0].name", "g-", "must end with a letter or digit"),
+    "max-size-above-quota": ({"nodeGroups": [{**GROUP, "maxSize": 451}]}, "nodeGroups[0].maxSize", "451", "less than or equal to 450"),
+    "min-size-float": ({"nodeGroups": [{**GROUP, "minSize": 1.0}]}, "nodeGroups[0].minSize", "1.0", "must be a whole number"),
+    "zone-count-boolean": ({"availabilityZoneCount": "true"}, "availabilityZoneCount", "true", "must be a whole number"),
     "instance-type-malformed": ({"nodeGroups": [{**GROUP, "instanceTypes": ["large"]}]}, "nodeGroups[0].instanceTypes", "large", "not EC2 instance types: large"),
     # Fargate
     "fargate-no-selectors": ({"fargateProfiles": [{"name": "p", "selectors": []}]}, "fargateProfiles[0].selectors", "[]", "at least 1 item"),
@@ -112,6 +122,10 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "chart-reference": ({"workload": {"chart": "oci://Bad/Chart"}}, "workload.chart", "oci://Bad/Chart", "oci://<registry>/<path>/<chart>"),
     "chart-version": ({"workload": {"version": "^6.0"}}, "workload.version", "^6.0", "exact chart version such as 6.14.1"),
     "workload-namespace": ({"workload": {"namespace": "default"}}, "workload.namespace", "default", "namespace Kubernetes reserves"),
+    "release-name-digit": ({"workload": {"releaseName": "1app"}}, "workload.releaseName", "1app", "must start with a letter"),
+    "replicas-beyond-int32": ({"workload": {"replicas": 2**40}}, "workload.replicas", str(2**40), "less than or equal to 2147483647"),
+    "values-too-deep": ({"workload": {"values": {"a": DEEP}}}, "workload.values", "'a'", "nested deeper than 32"),
+    "values-huge-integer": ({"workload": {"values": {"big": 2**70}}}, "workload.values", "big", "does not fit in 64 bits"),
     "controller-replicas": ({"loadBalancerController": {"replicas": 0}}, "loadBalancerController.replicas", "0", "greater than or equal to 1"),
     "production-one-replica": (
         {"production": True, "endpointPublicAccess": False, "workload": {"replicas": 1}},

@@ -9,8 +9,10 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from .rules import (
     DNS_LABEL_PATTERN,
+    MAX_NODES_PER_GROUP,
     MODEL_CONFIG,
     NODE_GROUP_NAME_BUDGET,
+    Count,
     check_labels,
     label_key_problem,
     label_value_problem,
@@ -74,6 +76,8 @@ class TaintArgs(BaseModel):
         found = label_key_problem(value)
         if found:
             raise problem("{problem}", problem=found)
+        if len(value) > 63:  # EKS API Taint: key and value each 1-63 characters, prefix included
+            raise problem("EKS accepts taint keys of at most 63 characters, prefix included")
         return value
 
     @field_validator("value")
@@ -103,13 +107,13 @@ class NodeGroupArgs(BaseModel):
     """ON_DEMAND or SPOT."""
     ami_type: AmiType = "AL2023_ARM_64_STANDARD"
     """EKS AMI type; its CPU architecture must match the instance types."""
-    min_size: int = Field(default=1, ge=0)
+    min_size: Count = Field(default=1, ge=0, le=MAX_NODES_PER_GROUP)
     """Minimum number of nodes."""
-    desired_size: int = Field(default=2, ge=0)
+    desired_size: Count = Field(default=2, ge=0, le=MAX_NODES_PER_GROUP)
     """Number of nodes at creation."""
-    max_size: int = Field(default=3, ge=1)
+    max_size: Count = Field(default=3, ge=1, le=MAX_NODES_PER_GROUP)
     """Maximum number of nodes."""
-    disk_size_gib: int = Field(default=MIN_DISK_GIB, le=16384)
+    disk_size_gib: Count = Field(default=MIN_DISK_GIB, le=16384)
     """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Kubernetes labels on every node."""
@@ -264,9 +268,9 @@ class KarpenterArgs(BaseModel):
     """Capacity types Karpenter may buy: spot and/or on-demand."""
     architectures: list[str] = Field(default_factory=lambda: ["arm64", "amd64"])
     """CPU architectures of the nodes: arm64 (Graviton) and/or amd64."""
-    cpu_limit: int = Field(default=32, gt=0)
+    cpu_limit: Count = Field(default=32, gt=0, le=100_000)
     """Most vCPUs the NodePool may run at once (a cost ceiling)."""
-    memory_limit_gib: int = Field(default=128, gt=0)
+    memory_limit_gib: Count = Field(default=128, gt=0, le=1_000_000)
     """Most memory, in GiB, the NodePool may run at once."""
     ami_alias: str = LATEST_AMI_ALIAS
     """AMI of Karpenter's nodes: al2023@latest, or al2023@vYYYYMMDD (an awslabs/amazon-eks-ami

@@ -33,6 +33,7 @@ from .compute import (
 from .regions import REGIONS, SUPPORTED_REGIONS
 from .rules import (
     MODEL_CONFIG,
+    Count,
     malformed_networks,
     open_to_internet,
     problem,
@@ -98,17 +99,17 @@ class PlatformArgs(BaseModel):
 
     availability_zones: list[str] = Field(default_factory=list)
     """Explicit zone names; empty means the first availabilityZoneCount zones of the region."""
-    availability_zone_count: int = 3
+    availability_zone_count: Count = 3
     """Number of zones to spread over (2-4) when availabilityZones is empty."""
-    private_subnet_prefix_length: int = 19
+    private_subnet_prefix_length: Count = 19
     """Prefix length of each private subnet; large, since pods take VPC addresses."""
-    public_subnet_prefix_length: int = 24
+    public_subnet_prefix_length: Count = 24
     """Prefix length of each public subnet."""
     vpc_cidr: str = "10.0.0.0/16"
     """VPC IPv4 range; must be private (RFC 1918 or 100.64.0.0/10)."""
     nat_mode: NatMode = "single"
     """Private egress: single NAT gateway, per_az (HA), instance (dev) or none (VPC endpoints)."""
-    flow_logs_retention_days: int = 90
+    flow_logs_retention_days: Count = 90
     """Retention of the VPC flow log group, in days (a CloudWatch Logs retention value)."""
 
     upgrade_policy: UpgradePolicy = "STANDARD"
@@ -123,7 +124,7 @@ class PlatformArgs(BaseModel):
         default_factory=lambda: list(CONTROL_PLANE_LOG_TYPES)
     )
     """Control-plane log types sent to CloudWatch (default: all five)."""
-    cluster_log_retention_days: int = 90
+    cluster_log_retention_days: Count = 90
     """Retention of the control-plane log group, in days (a CloudWatch Logs retention value)."""
     deletion_protection: bool = False
     """EKS deletion protection: the cluster cannot be deleted until it is turned off."""

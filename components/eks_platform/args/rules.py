@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import math
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 from typing_extensions import LiteralString
@@ -101,10 +102,19 @@ def label_key_problem(key: str, *, node: bool = False) -> str | None:
         )
     if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN_PATTERN.fullmatch(prefix)):
         return f"{key!r}: prefix must be a DNS subdomain"
-    if node and prefix.endswith(("kubernetes.io", "k8s.io")):
-        # Kubelets may not set labels under these prefixes (NodeRestriction admission plugin).
-        return f"{key!r}: prefixes kubernetes.io and k8s.io are reserved"
+    if node and prefix.endswith(("kubernetes.io", "k8s.io", "eks.amazonaws.com")):
+        # Kubelets may not set labels under the Kubernetes prefixes (NodeRestriction admission
+        # plugin); EKS sets its own under eks.amazonaws.com (eks.amazonaws.com/nodegroup, ...).
+        return f"{key!r}: prefixes kubernetes.io, k8s.io and eks.amazonaws.com are reserved"
+    if node and key in RESERVED_NODE_LABELS:
+        return f"{key!r}: reserved: {RESERVED_NODE_LABELS[key]}"
     return None
+
+
+RESERVED_NODE_LABELS = {
+    "nodegroup": "the platform sets it to the node group's name, and Karpenter's controller and "
+    "the system pods are scheduled by it",
+}
 
 
 def label_value_problem(key: str, value: str) -> str | None:
@@ -148,6 +158,67 @@ def principal_identity(arn: str) -> tuple[str, str, str]:
     _, _, _, _, account, resource = arn.split(":", 5)
     kind, _, rest = resource.partition("/")
     return account, kind, rest.rsplit("/", 1)[-1]
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+INT32_MAX = 2**31 - 1
+"""Kubernetes replica counts and quantities are int32 (apimachinery); larger ones are refused."""
+MAX_NODES_PER_GROUP = 450
+"""EKS service quota "Nodes per managed node group" (Amazon EKS service quotas page)."""
+
+
+def _whole_number(value: Any) -> Any:
+    """Counts are whole numbers: 2.0 and True are refused rather than read as 2 and 1, and a
+    numeric string (Pulumi hands config over as text) may have at most 10 digits."""
+    if isinstance(value, (bool, float)):
+        raise problem("must be a whole number")
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]{1,10}", value.strip()):
+        raise problem("must be a whole number")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_whole_number)]
+"""An int field that refuses floats, booleans and over-long numeric strings."""
+
+
+MAX_VALUES_DEPTH = 32
+
+
+def json_value_problem(value: Any, path: str = "", depth: int = 0) -> str | None:
+    """Why ``value`` cannot travel as Helm values (JSON to the engine, YAML to Helm), or None:
+    maps with string keys, lists, strings, booleans, null, finite numbers, integers that fit
+    int64 (YAML's and Kubernetes' largest), nested at most 32 deep."""
+    where = path or "the value"
+    if depth > MAX_VALUES_DEPTH:
+        return f"{where}: nested deeper than {MAX_VALUES_DEPTH} levels"
+    children: list[tuple[str, Any]] = []
+    problem_here = None
+    if isinstance(value, dict):
+        bad_keys = [key for key in value if not isinstance(key, str)]
+        problem_here = f"{where}: key {bad_keys[0]!r} is not a string" if bad_keys else None
+        children = [(f"{path}.{key}" if path else str(key), item) for key, item in value.items()]
+    elif isinstance(value, (list, tuple)):
+        children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+    elif isinstance(value, bool) or value is None or isinstance(value, str):
+        pass
+    elif isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            problem_here = f"{where}: {value} does not fit in 64 bits"
+    elif isinstance(value, float):
+        problem_here = None if math.isfinite(value) else f"{where}: {value} is not finite"
+    else:
+        problem_here = f"{where}: a {type(value).__name__} is not a JSON value"
+    if problem_here:
+        return problem_here
+    return next(
+        (
+            found
+            for child, item in children
+            if (found := json_value_problem(item, child, depth + 1))
+        ),
+        None,
+    )
 
 
 # --- derived names ----------------------------------------------------------------------------

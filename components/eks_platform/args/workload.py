@@ -7,7 +7,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from .rules import DNS_LABEL_PATTERN, MODEL_CONFIG, check_labels, malformed_networks, problem
+from .rules import (
+    DNS_LABEL_PATTERN,
+    INT32_MAX,
+    MODEL_CONFIG,
+    Count,
+    check_labels,
+    json_value_problem,
+    malformed_networks,
+    problem,
+)
 
 DEFAULT_CHART = "oci://ghcr.io/stefanprodan/charts/podinfo"
 DEFAULT_CHART_VERSION = "6.14.1"
@@ -31,7 +40,7 @@ class LoadBalancerControllerArgs(BaseModel):
 
     enabled: bool = True
     """Install it; when off, the sample Service asks the legacy in-tree controller for an NLB."""
-    replicas: int = Field(default=2, ge=1, le=10)
+    replicas: Count = Field(default=2, ge=1, le=10)
     """Controller replicas (two for a highly available webhook)."""
 
 
@@ -52,13 +61,13 @@ class WorkloadArgs(BaseModel):
     """Namespace created for the app, labelled for Pod Security Admission restricted."""
     release_name: str = "podinfo"
     """Helm release name."""
-    replicas: int = Field(default=2, ge=1)
+    replicas: Count = Field(default=2, ge=1, le=INT32_MAX)
     """Pod replicas (at least 2 when production is true)."""
     values: dict[str, Any] = Field(default_factory=dict)
     """Extra chart values, merged over the platform's (hardening values: podinfo only)."""
     pod_labels: dict[str, str] = Field(default_factory=dict)
     """Labels selecting the app's pods (Service, PDB); podinfo's are derived from releaseName."""
-    container_port: int = Field(default=9898, ge=1, le=65535)
+    container_port: Count = Field(default=9898, ge=1, le=65535)
     """Port the pods listen on (the load balancer's target port)."""
     health_check_path: str = "/healthz"
     """HTTP path the load balancer health-checks on the pods."""
@@ -98,11 +107,23 @@ class WorkloadArgs(BaseModel):
 
     @field_validator("namespace", "release_name")
     @classmethod
-    def _dns_label(cls, value: str) -> str:
+    def _dns_label(cls, value: str, info: ValidationInfo) -> str:
         if len(value) > 53 or not DNS_LABEL_PATTERN.fullmatch(value):
             raise problem("must be 1-53 lowercase letters, digits and '-'")
+        # The release name also names the Service, whose name must start with a letter (RFC 1035
+        # label; apimachinery ValidateServiceName).
+        if info.field_name == "release_name" and not value[0].isalpha():
+            raise problem("must start with a letter (it also names the Service, a DNS-1035 label)")
         if value in {"default", "kube-system", "kube-public", "kube-node-lease"}:
             raise problem("must not be a namespace Kubernetes reserves")
+        return value
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _json_values(cls, value: Any) -> Any:
+        found = json_value_problem(value) if isinstance(value, dict) else None
+        if found:
+            raise problem("must be JSON values for Helm: {problem}", problem=found)
         return value
 
     @field_validator("pod_labels")
