@@ -94,6 +94,8 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "max-size-above-quota": ({"nodeGroups": [{**GROUP, "maxSize": 451}]}, "nodeGroups[0].maxSize", "451", "less than or equal to 450"),
     "min-size-float": ({"nodeGroups": [{**GROUP, "minSize": 1.0}]}, "nodeGroups[0].minSize", "1.0", "must be a whole number"),
     "zone-count-boolean": ({"availabilityZoneCount": "true"}, "availabilityZoneCount", "true", "must be a whole number"),
+    "all-groups-tainted": ({"nodeGroups": [{**GROUP, "taints": [{"key": "gpu", "effect": "NoSchedule"}]}]}, "nodeGroups", "'gpu'", "nowhere to run"),
+    "no-node-at-start": ({"nodeGroups": [{**GROUP, "minSize": 0, "desiredSize": 0}]}, "nodeGroups", "'desiredSize': 0", "no node group starts with a node"),
     "instance-type-malformed": ({"nodeGroups": [{**GROUP, "instanceTypes": ["large"]}]}, "nodeGroups[0].instanceTypes", "large", "not EC2 instance types: large"),
     # Fargate
     "fargate-no-selectors": ({"fargateProfiles": [{"name": "p", "selectors": []}]}, "fargateProfiles[0].selectors", "[]", "at least 1 item"),
@@ -189,3 +191,23 @@ def test_plan_command_exits_non_zero_with_the_message_and_no_traceback(case):
     assert result.returncode == 2
     assert f"{NS}{key}" in result.stderr and value in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "[" * 5000 + "]" * 5000,  # deeper than the JSON parser goes
+        '[{"name": "g", "minSize": 1' + "0" * 5000 + "}]",  # more digits than Python converts
+    ],
+)
+def test_pathological_json_in_set_exits_2_with_a_short_message(value):
+    result = subprocess.run(
+        [sys.executable, "-m", "eks_platform.offline", "dev", "--set", f"nodeGroups={value}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"{NS}nodeGroups = " in result.stderr and "characters)" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr) < 2000

@@ -116,8 +116,9 @@ def test_node_role_has_worker_ecr_read_only_and_ssm_policies(run_dev):
 
 
 def test_bottlerocket_group_with_labels_taints_and_autoscaling(run_dev):
-    run = run_dev(nodeGroups=[GPU_GROUP])
-    group = run.one(NODE_GROUP)
+    # With an untainted group beside it: a tainted group alone leaves CoreDNS nowhere to run.
+    run = run_dev(nodeGroups=[{"name": "system"}, GPU_GROUP])
+    group = run.one(NODE_GROUP, "eks-platform-dev-compute-bottlerocket")
     assert group.inputs["amiType"] == "BOTTLEROCKET_x86_64"
     assert group.inputs["labels"] == {"nodegroup": "bottlerocket", "example.com/team": "data"}
     assert group.inputs["taints"] == [

@@ -293,3 +293,20 @@ def test_dev_costs_at_most_130_usd_and_every_mode_is_estimated(run_dev):
     auto = estimates["auto"]
     assert any(i.item == "eks_auto_mode_fee" and not i.priced for i in auto.items)
     assert any("eks_auto_mode_fee" in w for w in auto.warnings)
+
+
+def test_karpenter_in_a_brought_vpc_selects_its_subnets_by_id(run_dev):
+    """A brought VPC's subnets carry no karpenter.sh/discovery tag: the node class names them."""
+    private = ["subnet-0000000b", "subnet-0000000c"]
+    run = run_dev(
+        computeMode="karpenter",
+        existingVpcId="vpc-0123456789abcdef0",
+        existingPublicSubnetIds=["subnet-0000000a"],
+        existingPrivateSubnetIds=private,
+    )
+    spec = run.one("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").inputs["spec"]
+    assert spec["subnetSelectorTerms"] == [{"id": subnet} for subnet in private]
+    created = run_dev(computeMode="karpenter").one("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
+    assert created.inputs["spec"]["subnetSelectorTerms"] == [
+        {"tags": {"karpenter.sh/discovery": "eks-platform-dev"}}
+    ]

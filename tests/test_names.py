@@ -136,3 +136,9 @@ def test_config_error_is_raised_from_python(run_with_stack_config):
     run_with_stack_config(program)
     (error,) = caught
     assert [p.key for p in error.problems] == ["node_groups[0].min_size"]
+
+
+def test_a_stack_named_with_a_dot_plans_with_a_cluster_name_eks_accepts(project_dir, tmp_path):
+    """A stack called dev.v2 was reported as a bad clusterName, a key the user never set."""
+    run = review_example(project_dir, tmp_path, "dev.v2", {})
+    assert run.outputs["clusterName"] == "eks-platform-dev-v2"

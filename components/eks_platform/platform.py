@@ -370,6 +370,8 @@ class EksPlatform(pulumi.ComponentResource):
                     system_node_group=args.node_groups[0].name,
                     workers_ready=workers_ready,
                     tags=tags,
+                    # A brought VPC's subnets carry no karpenter.sh/discovery tag: by id.
+                    subnet_ids=args.existing_private_subnet_ids if args.uses_existing_vpc else (),
                 ),
                 provider,
                 context,

@@ -32,8 +32,10 @@ def project_config(namespace: str) -> dict[str, Any]:
         if isinstance(raw, str) and raw[:1] in "[{":
             try:
                 value = json.loads(raw)
-            except json.JSONDecodeError:
-                value = raw  # left as text; validation names the key and says what it expected
+            except (ValueError, RecursionError):
+                # Not JSON, nested past the parser's depth, or a number past Python's digit
+                # limit: left as text, so validation names the key and says what it expected.
+                value = raw
         values[key[len(prefix) :]] = value
     return values
 

@@ -434,6 +434,17 @@ class PlatformArgs(BaseModel):
         if not value:
             raise problem("needs at least one node group (CoreDNS and controllers run there)")
         _unique_names(value, "node group")
+        hard = ("NoSchedule", "NoExecute")
+        if all(any(taint.effect in hard for taint in group.taints) for group in value):
+            raise problem(
+                "every node group is tainted NoSchedule or NoExecute, so CoreDNS and the "
+                "controllers have nowhere to run; leave at least one group untainted"
+            )
+        if sum(group.desired_size for group in value) == 0:
+            raise problem(
+                "no node group starts with a node (desiredSize 0 everywhere): CoreDNS would wait "
+                "DEGRADED until its addon times out, and nothing scales the groups up"
+            )
         return value
 
     @field_validator("load_balancer_controller")
@@ -519,7 +530,10 @@ class ConfigProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.key} = {self.value!r}: {self.message}"
+        shown = repr(self.value)
+        if len(shown) > 200:  # a huge value would bury the message
+            shown = f"{shown[:160]}... ({len(shown)} characters)"
+        return f"{self.key} = {shown}: {self.message}"
 
 
 class ConfigError(ValueError):

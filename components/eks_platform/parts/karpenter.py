@@ -58,12 +58,20 @@ def controller_policies(variables: dict[str, str]) -> dict[str, str]:
     return filled
 
 
-def node_class(role_name: str, cluster_name: str, ami_alias: str) -> dict[str, Any]:
-    """EC2NodeClass: AL2023, subnets and security groups by tag, IMDSv2 hop 1, encrypted gp3."""
+def node_class(
+    role_name: str, cluster_name: str, ami_alias: str, subnet_ids: Sequence[str] = ()
+) -> dict[str, Any]:
+    """EC2NodeClass: AL2023, subnets (by id when given, else by the discovery tag the platform's
+    network sets) and security groups by tag, IMDSv2 hop 1, encrypted gp3."""
+    subnets = (
+        [{"id": subnet} for subnet in subnet_ids]
+        if subnet_ids
+        else [{"tags": {"karpenter.sh/discovery": cluster_name}}]
+    )
     return {
         "role": role_name,
         "amiSelectorTerms": [{"alias": ami_alias}],
-        "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": cluster_name}}],
+        "subnetSelectorTerms": subnets,
         # EKS tags the cluster security group it creates with the cluster's name.
         "securityGroupSelectorTerms": [{"tags": {"aws:eks:cluster-name": cluster_name}}],
         "metadataOptions": {
@@ -121,6 +129,8 @@ class KarpenterComponentArgs:
     """The system node group and CoreDNS."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on AWS resources (and, through the node class, on Karpenter's instances)."""
+    subnet_ids: Sequence[str] = ()
+    """Subnets for the nodes, by id: for a brought VPC, whose subnets carry no discovery tag."""
 
 
 class Karpenter(pulumi.ComponentResource):
@@ -279,7 +289,7 @@ class Karpenter(pulumi.ComponentResource):
             metadata={"name": "default"},
             spec=pulumi.Output.all(node_role.role.name, args.cluster_name).apply(
                 lambda v: {
-                    **node_class(v[0], v[1], args.settings.ami_alias),
+                    **node_class(v[0], v[1], args.settings.ami_alias, args.subnet_ids),
                     "tags": dict(args.tags),
                 }
             ),
