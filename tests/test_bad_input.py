@@ -64,6 +64,8 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "private-prefix": ({"privateSubnetPrefixLength": 12}, "privateSubnetPrefixLength", "12", "between 16 and 28"),
     "public-larger-than-private": ({"publicSubnetPrefixLength": 18}, "publicSubnetPrefixLength", "18", "must not be larger than private"),
     "cluster-name": ({"clusterName": "-bad"}, "clusterName", "-bad", "letters, digits, '-' or '_'"),
+    "cluster-name-trailing-newline": ({"clusterName": "abc\n"}, "clusterName", "'abc\\n'", "letters, digits, '-' or '_'"),
+    "node-group-name-too-long-for-the-platform": ({"nodeGroups": [{**GROUP, "name": "spot-arm-graviton-general-pool1"}]}, "nodeGroups[0].name", "spot-arm-graviton-general-pool1", "may have at most 30"),
     # control plane
     "version-unknown": ({"kubernetesVersion": "1.29"}, "kubernetesVersion", "1.29", "documented support window (known: 1.32"),
     "version-past-standard": ({"kubernetesVersion": "1.32"}, "kubernetesVersion", "1.32", "set upgradePolicy to EXTENDED"),

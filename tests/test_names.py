@@ -142,3 +142,31 @@ def test_a_stack_named_with_a_dot_plans_with_a_cluster_name_eks_accepts(project_
     """A stack called dev.v2 was reported as a bad clusterName, a key the user never set."""
     run = review_example(project_dir, tmp_path, "dev.v2", {})
     assert run.outputs["clusterName"] == "eks-platform-dev-v2"
+
+
+def test_two_platforms_may_not_share_a_cluster_name_in_one_region(run_with_stack_config):
+    def program():
+        EksPlatform("a", {"cluster_name": "shared"})
+        EksPlatform("b", {"cluster_name": "shared"})
+
+    with pytest.raises(ConfigError) as caught:
+        run_with_stack_config(program)
+    assert "cluster_name = 'shared': is already the cluster of EksPlatform 'a'" in str(caught.value)
+
+
+def test_without_a_cluster_name_each_platform_gets_its_own(run_with_stack_config):
+    def program():
+        for name in ("a", "b"):
+            pulumi.export(name, EksPlatform(name, {}).cluster_name)
+
+    run = run_with_stack_config(program)
+    assert run.outputs == {"a": "eks-platform-dev-a", "b": "eks-platform-dev-b"}
+
+
+def test_a_region_other_than_the_providers_is_refused(run_with_stack_config):
+    """The dev stack's provider deploys to us-west-2: subnets there, endpoints for another."""
+    with pytest.raises(ConfigError) as caught:
+        run_with_stack_config(lambda: EksPlatform("a", {"region": "eu-west-1"}))
+    assert "region = 'eu-west-1': differs from the AWS provider's region (us-west-2)" in str(
+        caught.value
+    )
