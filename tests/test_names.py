@@ -170,3 +170,14 @@ def test_a_region_other_than_the_providers_is_refused(run_with_stack_config):
     assert "region = 'eu-west-1': differs from the AWS provider's region (us-west-2)" in str(
         caught.value
     )
+
+
+def test_values_that_are_not_json_are_refused_by_argument_name(run_with_stack_config):
+    for bad, expected in (
+        ({1, 2}, "a set is not a JSON value"),
+        (2**70, "does not fit in 64 bits"),
+    ):
+        args = cast("EksPlatformArgs", {"workload": {"values": {"extra": bad}}})
+        with pytest.raises(ConfigError) as caught:
+            run_with_stack_config(lambda args=args: EksPlatform("a", args))
+        assert "workload.values = " in str(caught.value) and expected in str(caught.value)
