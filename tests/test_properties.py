@@ -160,6 +160,11 @@ VALID_CONFIGS = st.fixed_dictionaries(
     },
 )
 
+SEEDED = settings(
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 PROBLEM_LINE = re.compile(r"  - (eks-platform:[A-Za-z]|aws:region)[^ ]* = ")
 
 
@@ -173,12 +178,7 @@ def plan(overrides: dict[str, Any]) -> tuple[list, str | None]:
     return with_modelled(run.registrations), None
 
 
-@settings(
-    max_examples=40,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(SEEDED, max_examples=40)
 @given(CONFIGS)
 def test_a_configuration_is_refused_by_key_or_deploys_within_limits(overrides):
     registrations, error = plan(overrides)
@@ -192,12 +192,7 @@ def test_a_configuration_is_refused_by_key_or_deploys_within_limits(overrides):
     assert [str(finding) for finding in preflight(registrations)] == []
 
 
-@settings(
-    max_examples=20,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(SEEDED, max_examples=20)
 @given(VALID_CONFIGS)
 def test_valid_configurations_plan_within_limits(overrides):
     registrations, error = plan(overrides)
