@@ -370,6 +370,7 @@ class EksPlatform(pulumi.ComponentResource):
                     system_node_group=args.node_groups[0].name,
                     workers_ready=workers_ready,
                     tags=tags,
+                    egress=network.egress,
                     # A brought VPC's subnets carry no karpenter.sh/discovery tag: by id.
                     subnet_ids=args.existing_private_subnet_ids if args.uses_existing_vpc else (),
                 ),
@@ -391,6 +392,7 @@ class EksPlatform(pulumi.ComponentResource):
                     vpc_id=network.vpc_id,
                     replicas=args.load_balancer_controller.replicas,
                     workers_ready=workers_ready,
+                    egress=network.egress,
                     tags=tags,
                 ),
                 provider,

@@ -4,6 +4,7 @@
     eks-platform-plan dev --format json > plan.json    # the JSON contract
     eks-platform-plan dev --format mermaid             # architecture diagram
     eks-platform-plan dev --set natMode=per_az --diff-against plan.json   # or a git ref
+    eks-platform-plan dev --destroy-order              # what `pulumi destroy` deletes, in waves
 
 Exit status: 0 done (with --diff-against: no changes), 1 changes found, 2 error, 3 the
 preflight found something AWS would refuse (``--no-preflight`` reports it but exits 0).
@@ -23,9 +24,10 @@ from rich.console import Console
 from rich.text import Text
 
 from ..args.config import ConfigError
+from .destroy import destroy_order_json
 from .diff import BaseUnavailableError, base_plan, diff_plans, render_diff
 from .mermaid import to_mermaid
-from .plan import build_plan, render_text
+from .plan import Plan, build_plan, render_text
 from .preflight import Finding
 from .run import StackNotFoundError, run_stack
 
@@ -57,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         type=_parse_override,
         metavar="KEY=VALUE",
         help="override a config value (project keys without namespace; JSON for lists and maps)",
+    )
+    parser.add_argument(
+        "--destroy-order",
+        action="store_true",
+        help="show the order `pulumi destroy` deletes the resources in (waves), not the plan",
     )
     parser.add_argument(
         "--no-preflight",
@@ -96,7 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, pulumi.RunError, StackNotFoundError, BaseUnavailableError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR
-    if options.format == "json":
+    if options.destroy_order:
+        _print_destroy_order(plan, options.format, console)
+    elif options.format == "json":
         console.out(json.dumps(plan.to_json(), indent=2, default=str))
     elif options.format == "mermaid":
         console.out(to_mermaid(plan), end="")
@@ -105,6 +114,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if _preflight_failed(plan.findings, options.no_preflight, errors):
         return EXIT_PREFLIGHT
     return EXIT_OK
+
+
+def _print_destroy_order(plan: Plan, output_format: str, console: Console) -> None:
+    waves = destroy_order_json(plan.graph)
+    if output_format == "json":
+        console.out(json.dumps({"stack": plan.stack, "waves": waves}, indent=2))
+        return
+    for number, wave in enumerate(waves, start=1):
+        names = ", ".join(f"{r['name']} ({r['type'].rsplit(':', 1)[-1]})" for r in wave)
+        console.print(Text(f"wave {number}: {names}"))
 
 
 def _preflight_failed(findings: Sequence[Finding], report_only: bool, errors: Console) -> bool:

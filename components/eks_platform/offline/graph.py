@@ -93,6 +93,7 @@ def resource_graph(registrations: list[Registration]) -> nx.DiGraph:
         for prerequisite in prerequisites:
             if prerequisite in graph and prerequisite != registration.urn:
                 graph.add_edge(prerequisite, registration.urn)
+    _depend_on_modelled_children(graph, registrations)
     return graph
 
 
@@ -148,3 +149,23 @@ def critical_path(graph: nx.DiGraph) -> CriticalPath:
         path=list(reversed(path)),
         floor=floor,
     )
+
+
+def _depend_on_modelled_children(graph: nx.DiGraph, registrations: list[Registration]) -> None:
+    """What depends on a remote component depends on what it creates (as the SDK expands a
+    local component into its children): the modelled children of ``eks:index:Cluster`` go
+    before anything that uses the cluster in a deploy, and after it in a destroy."""
+    modelled_by_root: dict[str, list[str]] = {}
+    by_urn = {r.urn: r for r in registrations}
+    for registration in registrations:
+        if not registration.modelled:
+            continue
+        root = registration.parent
+        while root in by_urn and by_urn[root].modelled:
+            root = by_urn[root].parent
+        modelled_by_root.setdefault(root, []).append(registration.urn)
+    for root, children in modelled_by_root.items():
+        inside = set(children)
+        for dependent in [d for d in graph.successors(root) if d not in inside]:
+            for child in children:
+                graph.add_edge(child, dependent)

@@ -194,6 +194,22 @@ class ControlPlane(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=cluster_role.role),
         )
+        # After a destroy deletes the log group, EKS would create it again (without retention or
+        # key) while the cluster is being deleted, and the next deploy fails on it; denied, as
+        # terraform-aws-eks does (main.tf "cluster_deny_log_group"; issues #2486, #2763).
+        deny_log_group = aws.iam.RolePolicy(
+            f"{name}-cluster-role-deny-log-group",
+            role=cluster_role.role.id,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Deny", "Action": "logs:CreateLogGroup", "Resource": "*"}
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=cluster_role.role),
+        )
         # Created before the cluster with its exact name, so EKS writes into a group with our
         # retention and key instead of creating one that never expires.
         log_group = aws.cloudwatch.LogGroup(
@@ -243,7 +259,7 @@ class ControlPlane(pulumi.ComponentResource):
                 parent=self,
                 protect=args.protect,
                 # No data edge: EKS finds the log group and the role's policies by name.
-                depends_on=[log_group, kms_policy, *cluster_role.attachments],
+                depends_on=[log_group, kms_policy, deny_log_group, *cluster_role.attachments],
             ),
         )
 

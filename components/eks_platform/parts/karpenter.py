@@ -129,6 +129,9 @@ class KarpenterComponentArgs:
     """The system node group and CoreDNS."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on AWS resources (and, through the node class, on Karpenter's instances)."""
+    egress: Sequence[pulumi.Resource] = ()
+    """NAT path and endpoints: on destroy Karpenter terminates its nodes (AWS calls from its
+    pods) after the NodePool goes, so these must go only after it."""
     subnet_ids: Sequence[str] = ()
     """Subnets for the nodes, by id: for a brought VPC, whose subnets carry no discovery tag."""
 
@@ -277,7 +280,14 @@ class Karpenter(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=provider,
-                depends_on=[crds, association, access_entry, *attachments, *args.workers_ready],
+                depends_on=[
+                    crds,
+                    association,
+                    access_entry,
+                    *attachments,
+                    *args.workers_ready,
+                    *args.egress,
+                ],
             ),
         )
         # The custom resources wait for the controller (and so for the CRDs and its webhooks).

@@ -45,6 +45,9 @@ class ControllerArgs:
     """Controller replicas."""
     workers_ready: Sequence[pulumi.Resource]
     """Node groups and CoreDNS: the controller's pods need somewhere to run."""
+    egress: Sequence[pulumi.Resource] = ()
+    """NAT path and endpoints: on destroy the controller deletes the load balancer it made
+    (AWS calls from its pods), so these must go only after it."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on the IAM role."""
 
@@ -117,7 +120,7 @@ class LoadBalancerController(pulumi.ComponentResource):
                 parent=self,
                 provider=provider,
                 # Credentials must exist before the pods start; the pods need nodes and DNS.
-                depends_on=[association, policy, *args.workers_ready],
+                depends_on=[association, policy, *args.workers_ready, *args.egress],
             ),
         )
         self.register_outputs({})

@@ -63,6 +63,10 @@ class NetworkRefs:
     vpc_id: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
+    egress: Sequence[pulumi.Resource] = ()
+    """Routes, NAT and endpoints the private subnets reach out through, and the public subnets
+    load balancers live in (none for a brought VPC): what must outlive the controllers on
+    destroy."""
 
 
 class Network(pulumi.ComponentResource):
@@ -72,6 +76,8 @@ class Network(pulumi.ComponentResource):
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
     private_route_table_ids: pulumi.Output[list[str]]
+    egress: list[pulumi.Resource]
+    """Routes, NAT and endpoints private subnets reach out through (see NetworkRefs.egress)."""
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -107,7 +113,13 @@ class Network(pulumi.ComponentResource):
         private_subnets = [self._subnet(vpc, zone, "private") for zone in args.subnets]
 
         public_table = self._route_table(vpc, "public")
-        self._default_route(public_table, gateway_id=igw.id)
+        # Everything private subnets reach AWS and the internet through: controllers that clean
+        # up after themselves depend on it, so a destroy removes it only after them.
+        # The public subnets too: the load balancers the controller makes live there.
+        egress: list[pulumi.Resource] = [
+            self._default_route(public_table, gateway_id=igw.id),
+            *public_subnets,
+        ]
         for zone, subnet in zip(args.subnets, public_subnets, strict=True):
             self._associate(public_table, subnet, zone.zone)
 
@@ -117,7 +129,7 @@ class Network(pulumi.ComponentResource):
             per_zone = len(private_tables) > 1
             for index, table in enumerate(private_tables):
                 gateway = nat_gateways[index if per_zone else 0]
-                self._default_route(table, nat_gateway_id=gateway.id)
+                egress.append(self._default_route(table, nat_gateway_id=gateway.id))
         if args.nat_mode == "instance":
             nat_instance = NatInstance(
                 f"{name}-nat-instance",
@@ -130,11 +142,13 @@ class Network(pulumi.ComponentResource):
                 tags=args.tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )
+            egress.append(nat_instance)  # the instance itself, not only its interface
             for table in private_tables:
-                self._default_route(table, network_interface_id=nat_instance.network_interface_id)
+                interface = nat_instance.network_interface_id
+                egress.append(self._default_route(table, network_interface_id=interface))
 
         # Gateway endpoints are free and keep image-layer pulls (ECR stores layers in S3) off NAT.
-        aws.ec2.VpcEndpoint(
+        s3_endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=vpc.id,
             service_name=f"com.amazonaws.{args.region}.s3",
@@ -143,9 +157,11 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{name}-s3"),
             opts=child,
         )
+        egress.append(s3_endpoint)
         if args.nat_mode == "none":
-            self._interface_endpoints(vpc, private_subnets)
+            egress += self._interface_endpoints(vpc, private_subnets)
         self._flow_logs(vpc)
+        self.egress = egress
 
         self.vpc_id = vpc.id
         self.public_subnet_ids = pulumi.Output.all(*[subnet.id for subnet in public_subnets])
@@ -162,7 +178,9 @@ class Network(pulumi.ComponentResource):
 
     def refs(self) -> NetworkRefs:
         """The ids the cluster and workloads consume."""
-        return NetworkRefs(self.vpc_id, self.public_subnet_ids, self.private_subnet_ids)
+        return NetworkRefs(
+            self.vpc_id, self.public_subnet_ids, self.private_subnet_ids, self.egress
+        )
 
     # --- pieces -----------------------------------------------------------------------------------
 
@@ -193,8 +211,10 @@ class Network(pulumi.ComponentResource):
             name, vpc_id=vpc.id, tags=self._tags(name), opts=pulumi.ResourceOptions(parent=self)
         )
 
-    def _default_route(self, table: aws.ec2.RouteTable, **target: pulumi.Input[str]) -> None:
-        aws.ec2.Route(
+    def _default_route(
+        self, table: aws.ec2.RouteTable, **target: pulumi.Input[str]
+    ) -> aws.ec2.Route:
+        return aws.ec2.Route(
             f"{table.pulumi_resource_name}-default",
             route_table_id=table.id,
             destination_cidr_block="0.0.0.0/0",
@@ -255,7 +275,9 @@ class Network(pulumi.ComponentResource):
             self._associate(tables[index if per_zone else 0], subnet, zone.zone)
         return tables
 
-    def _interface_endpoints(self, vpc: aws.ec2.Vpc, private_subnets: list[aws.ec2.Subnet]) -> None:
+    def _interface_endpoints(
+        self, vpc: aws.ec2.Vpc, private_subnets: list[aws.ec2.Subnet]
+    ) -> list[pulumi.Resource]:
         """natMode none: the AWS services a private cluster needs, in every private subnet,
         answering under their usual names (private DNS), reachable on 443 from the VPC."""
         name = f"{self._name}-endpoints"
@@ -273,9 +295,10 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{name}-sg"),
             opts=pulumi.ResourceOptions(parent=self),
         )  # fmt: skip
+        endpoints: list[pulumi.Resource] = [security_group]
         for service in PRIVATE_CLUSTER_ENDPOINTS:
             endpoint = f"{name}-{service.replace('.', '-')}"
-            aws.ec2.VpcEndpoint(
+            made = aws.ec2.VpcEndpoint(
                 endpoint,
                 vpc_id=vpc.id,
                 service_name=f"com.amazonaws.{self._args.region}.{service}",
@@ -286,6 +309,8 @@ class Network(pulumi.ComponentResource):
                 tags=self._tags(endpoint),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            endpoints.append(made)
+        return endpoints
 
     def _flow_logs(self, vpc: aws.ec2.Vpc) -> None:
         """All VPC traffic metadata to CloudWatch Logs (CKV2_AWS_11), with a retention."""

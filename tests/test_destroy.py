@@ -1,0 +1,126 @@
+"""`pulumi destroy` order: nothing races the controllers that clean up after themselves.
+
+The app Service goes while the load balancer controller runs and still reaches AWS; Karpenter's
+NodePool goes while Karpenter runs and still reaches AWS; then the controllers, then the node
+groups, then the NAT path, the subnets, the internet gateway and the VPC. Checked on the
+dependency graph the plan builds (what Pulumi deletes in reverse), for every compute and NAT
+mode.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from eks_platform.offline.cli import main as plan_main
+from eks_platform.offline.destroy import wave_of
+from eks_platform.offline.graph import resource_graph
+from eks_platform.offline.plan import build_plan
+from eks_platform.offline.pulumi_eks import with_modelled
+
+PRIVATE = {"loadBalancerController": {"enabled": False}, "workload": {"enabled": False}}
+MODES = {
+    "managed-nat-instance": {},
+    "managed-nat-single": {"natMode": "single"},
+    "managed-nat-per-az": {"natMode": "per_az"},
+    "karpenter": {"computeMode": "karpenter"},
+    "auto": {"computeMode": "auto", "nodeGroups": []},
+    "private": {"natMode": "none", **PRIVATE},
+    "fargate": {"fargateProfiles": [{"name": "batch", "selectors": [{"namespace": "batch"}]}]},
+}
+
+
+def waves(run_dev, **overrides):
+    plan = build_plan(run_dev(**overrides))
+    wave = wave_of(plan.graph)
+    return plan, lambda predicate: [wave[r.urn] for r in plan.registrations if predicate(r)]
+
+
+def release(name):
+    return lambda r: r.type == "kubernetes:helm.sh/v3:Release" and r.inputs.get("name") == name
+
+
+def egress(r):
+    """The NAT path and endpoints: default routes, NAT gateways and instances, endpoints."""
+    return (
+        r.type in ("aws:ec2/natGateway:NatGateway", "aws:ec2/instance:Instance")
+        or r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
+        or (r.type == "aws:ec2/route:Route" and r.inputs.get("destinationCidrBlock") == "0.0.0.0/0")
+    )
+
+
+def of_type(token):
+    return lambda r: r.type == token
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_destroy_lets_the_controllers_clean_up_before_their_network_goes(run_dev, mode):
+    _, at = waves(run_dev, **MODES[mode])
+    network_last = at(of_type("aws:ec2/subnet:Subnet")) + at(of_type("aws:ec2/vpc:Vpc"))
+    network_last += at(of_type("aws:ec2/internetGateway:InternetGateway"))
+    controller = at(release("aws-load-balancer-controller"))
+    karpenter = at(release("karpenter"))
+    service = at(lambda r: r.type == "kubernetes:core/v1:Service")
+    groups = at(of_type("aws:eks/nodeGroup:NodeGroup"))
+    if controller:
+        assert max(service) < min(controller)  # the Service (its NLB) goes while it runs
+        assert max(controller) < min(at(egress))  # ... and reaches AWS
+        assert max(controller) < min(network_last)  # its load balancers' subnets stay
+        assert max(controller) < min(groups or [99])  # and has nodes to run on
+    if karpenter:
+        pool = at(of_type("kubernetes:karpenter.sh/v1:NodePool"))
+        assert max(pool) < min(karpenter) < min(at(egress))
+        assert max(karpenter) < min(groups)
+    assert max(at(egress) or [0]) < max(at(of_type("aws:ec2/vpc:Vpc")))
+    assert max(at(lambda r: r.custom)) == max(
+        at(of_type("aws:ec2/vpc:Vpc")) + at(of_type("aws:kms/key:Key"))
+    )
+
+
+def test_the_destroy_order_view_lists_waves(capsys):
+    assert plan_main(["dev", "--destroy-order"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("wave 1: ") and "eks-platform-dev-app-service (Service)" in out
+    assert plan_main(["dev", "--destroy-order", "--format", "json"]) == 0
+    view = json.loads(capsys.readouterr().out)
+    names = [[r["name"] for r in wave] for wave in view["waves"]]
+    first = next(i for i, wave in enumerate(names) if "eks-platform-dev-app-service" in wave)
+    controller = next(
+        i for i, wave in enumerate(names) if "eks-platform-dev-lb-controller-release" in wave
+    )
+    vpc = next(i for i, wave in enumerate(names) if "eks-platform-dev-network-vpc" in wave)
+    assert first < controller < vpc
+
+
+def test_the_cluster_role_may_not_recreate_its_log_group(run_dev):
+    """EKS re-creates /aws/eks/<name>/cluster after a destroy deletes it unless denied."""
+    run = run_dev()
+    (policy,) = [
+        p
+        for p in run.by_type("aws:iam/rolePolicy:RolePolicy")
+        if p.name.endswith("-cluster-role-deny-log-group")
+    ]
+    assert json.loads(policy.inputs["policy"])["Statement"] == [
+        {"Effect": "Deny", "Action": "logs:CreateLogGroup", "Resource": "*"}
+    ]
+    assert policy.urn in run.one("eks:index:Cluster").dependencies
+
+
+def test_without_the_egress_dependency_the_nat_path_would_go_first(run_dev):
+    """Negative control: the release as it was (no dependency on the NAT path) loses the race."""
+    run = run_dev()
+    network = {r.urn for r in run.registrations if "-network-" in r.urn}
+    stripped = [
+        dataclasses.replace(r, dependencies=[d for d in r.dependencies if d not in network])
+        if release("aws-load-balancer-controller")(r)
+        else r
+        for r in run.registrations
+    ]
+    registrations = with_modelled(stripped)
+    wave = wave_of(resource_graph(registrations))
+    controller = next(
+        wave[r.urn] for r in registrations if release("aws-load-balancer-controller")(r)
+    )
+    assert min(wave[r.urn] for r in registrations if egress(r)) <= controller
