@@ -7,8 +7,13 @@ from eks_platform import ConfigError, EksPlatform, default_platform_name, load_p
 try:
     args = load_platform_args()
     # Named after the project and stack, never after config: renaming the cluster replaces
-    # the cluster, not the VPC and everything else.
-    platform = EksPlatform(default_platform_name(), args.component_args())
+    # the cluster, not the VPC and everything else. 0.2.0 named it after the cluster: an alias
+    # moves such stacks' resources over; the engine derives each child's alias from it, since
+    # children are named "<platform>-..." (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+    # inheritedChildAlias, read at v3.259).
+    name = default_platform_name()
+    legacy = [pulumi.Alias(name=args.cluster_name)] if args.cluster_name != name else None
+    platform = EksPlatform(name, args.component_args(), pulumi.ResourceOptions(aliases=legacy))
 except ConfigError as error:
     # RunError ends the program with the message alone, no traceback.
     raise pulumi.RunError(str(error)) from None

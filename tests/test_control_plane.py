@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pytest
 from conftest import PROJECT_DIR
 
@@ -90,6 +91,13 @@ def test_cluster_name_config_sets_physical_names(run_dev):
     assert run.one("aws:kms/alias:Alias").inputs["name"] == "alias/payments"
     group = run.one("aws:cloudwatch/logGroup:LogGroup", "eks-platform-dev-control-plane-logs")
     assert group.inputs["name"] == "/aws/eks/payments/cluster"
+
+
+def test_stacks_named_after_their_cluster_by_0_2_0_move_over_through_an_alias(run_dev):
+    """0.2.0 named the platform after clusterName; the engine aliases its children from this."""
+    platform = run_dev(clusterName="payments").one("eks-platform:index:EksPlatform")
+    assert platform.aliases == ["payments"]
+    assert run_dev().one("eks-platform:index:EksPlatform").aliases == []  # the same name
 
 
 def test_renaming_the_cluster_keeps_every_logical_name(run_dev):
@@ -292,3 +300,24 @@ def test_a_cluster_without_the_tag_keeps_every_entry():
     cluster = run.one(CLUSTER).inputs
     assert [e["principalArn"] for e in cluster["accessEntries"].values()] == [CI_ROLE]
     assert "clusterTags" not in cluster
+
+
+def test_adding_a_zone_to_a_running_cluster_is_refused():
+    """EKS changes a cluster's subnets only within the zones it was created in."""
+
+    def with_cluster_in(zones):
+        mocks = PlatformMocks(
+            "us-west-2",
+            existing_clusters={"eks-platform-dev": {}},
+            cluster_zones={"eks-platform-dev": zones},
+        )
+        return RecordingMonitor(mocks)
+
+    two = ["us-west-2a", "us-west-2b"]
+    with pytest.raises(pulumi.RunError) as caught:  # the stack program turns it into RunError
+        run_stack(PROJECT_DIR, "dev", {"availabilityZoneCount": 3}, monitor=with_cluster_in(two))
+    message = str(caught.value)
+    assert (
+        "adds us-west-2c to cluster eks-platform-dev, created in us-west-2a, us-west-2b" in message
+    )
+    run_stack(PROJECT_DIR, "dev", {}, monitor=with_cluster_in(two))  # the same zones: fine

@@ -186,7 +186,8 @@ def test_json_contract(capsys):
     assert (plan["format_version"], plan["stack"], plan["region"]) == (1, "dev", "us-west-2")
     resource = plan["resources"][0]
     assert list(resource) == [
-        "urn", "type", "name", "modelled", "parent", "provider", "dependencies", "inputs",
+        "urn", "type", "name", "modelled", "parent", "provider", "dependencies",
+        "property_dependencies", "protect", "inputs",
     ]  # fmt: skip
     assert [r["urn"] for r in plan["resources"]] == sorted(r["urn"] for r in plan["resources"])
     assert set(plan["cost"]) >= {"monthly_usd", "items", "assumptions"}

@@ -184,6 +184,36 @@ def resolve_platform_args(
     return validated_with_zones(values, offered, component_name=cast("str", name), snake_keys=True)
 
 
+def check_zones_kept(
+    args: PlatformArgs, cluster_name: str, invoke: pulumi.InvokeOptions | None
+) -> None:
+    """EKS updates a cluster's subnets only within the zones it was created in
+    (UpdateClusterConfig): adding a zone to a running cluster fails half-way. Refused up front,
+    from the existing cluster's subnets; nothing to check on a first deploy or a brought VPC."""
+    if args.uses_existing_vpc:
+        return
+    if cluster_name not in (aws.eks.get_clusters(opts=invoke).names or []):
+        return
+    subnet_ids = aws.eks.get_cluster(name=cluster_name, opts=invoke).vpc_config.subnet_ids or []
+    zones = sorted(
+        {aws.ec2.get_subnet(id=subnet, opts=invoke).availability_zone for subnet in subnet_ids}
+    )
+    added = sorted(set(args.availability_zones) - set(zones))
+    if zones and added:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "availability_zones",
+                    list(args.availability_zones),
+                    f"adds {', '.join(added)} to cluster {cluster_name}, created in "
+                    f"{', '.join(zones)}: EKS can change a cluster's subnets only within the "
+                    "zones it was created in (stack config: availabilityZoneCount or "
+                    "availabilityZones); keep its zones, or create a new cluster",
+                )
+            ]
+        )
+
+
 class EksPlatform(pulumi.ComponentResource):
     """Network, EKS control plane, compute and a sample workload for one environment.
 
@@ -227,6 +257,7 @@ class EksPlatform(pulumi.ComponentResource):
         cluster_name = platform.cluster_name or fitted_name(f"{default_cluster_name()}-{name}", 100)
         key = "cluster_name" if platform.cluster_name else "name"
         _claim_cluster_name(name, platform.region, cluster_name, key)
+        check_zones_kept(platform, cluster_name, aws_invoke_options(opts))
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
         for warning in platform_warnings(platform):
             pulumi.log.warn(warning, resource=self)

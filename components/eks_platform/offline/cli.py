@@ -7,7 +7,8 @@
     eks-platform-plan dev --destroy-order              # what `pulumi destroy` deletes, in waves
 
 Exit status: 0 done (with --diff-against: no changes), 1 changes found, 2 error, 3 the
-preflight found something AWS would refuse (``--no-preflight`` reports it but exits 0).
+preflight found something AWS would refuse (``--no-preflight`` reports it but exits 0), 4 the
+change would replace or delete the cluster, the VPC, the KMS key or a protected resource.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .plan import Plan, build_plan, render_text
 from .preflight import Finding
 from .run import StackNotFoundError, run_stack
 
-EXIT_OK, EXIT_CHANGED, EXIT_ERROR, EXIT_PREFLIGHT = 0, 1, 2, 3
+EXIT_OK, EXIT_CHANGED, EXIT_ERROR, EXIT_PREFLIGHT, EXIT_CRITICAL = 0, 1, 2, 3, 4
 
 
 def _parse_override(text: str) -> tuple[str, str]:
@@ -99,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 render_diff(diff, console)
             if _preflight_failed(plan.findings, options.no_preflight, errors):
                 return EXIT_PREFLIGHT
+            if diff.critical:
+                return EXIT_CRITICAL
             return EXIT_CHANGED if diff.has_changes else EXIT_OK
     except (ConfigError, pulumi.RunError, StackNotFoundError, BaseUnavailableError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))

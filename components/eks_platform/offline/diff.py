@@ -19,6 +19,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from .forecast import Change, forecast
+
 
 class BaseUnavailableError(RuntimeError):
     """The plan to compare against could not be read or produced."""
@@ -30,6 +32,8 @@ class PlanDiff:
     removed: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
     """URN -> changed input keys (dotted paths)."""
+    forecast: list[Change] = field(default_factory=list)
+    """What a real update would do with each change (see ``forecast``)."""
     base_monthly_usd: float = 0.0
     monthly_usd: float = 0.0
 
@@ -50,7 +54,14 @@ class PlanDiff:
             "monthly_usd": self.monthly_usd,
             "cost_delta_usd": self.cost_delta_usd,
             "has_changes": self.has_changes,
+            "forecast": [change.to_json() for change in self.forecast],
+            "critical": self.critical,
         }
+
+    @property
+    def critical(self) -> bool:
+        """A replacement or deletion of the cluster, the VPC, the key or a protected resource."""
+        return any(change.critical for change in self.forecast)
 
 
 def changed_keys(old: Any, new: Any, prefix: str = "", depth: int = 4) -> list[str]:
@@ -80,6 +91,7 @@ def diff_plans(base: dict[str, Any], current: dict[str, Any]) -> PlanDiff:
             keys.append("(dependencies)")
         if keys:
             result.changed[urn] = keys
+    result.forecast = forecast(base, current, result.changed)
     return result
 
 
@@ -159,8 +171,32 @@ def render_diff(diff: PlanDiff, console: Console) -> None:
     for urn, keys in diff.changed.items():
         table.add_row("[yellow]~ change[/yellow]", urn.split("::")[-1], ", ".join(keys))
     console.print(table)
+    if diff.forecast:
+        _render_forecast(diff, console)
     sign = "+" if diff.cost_delta_usd >= 0 else ""
     console.print(
         f"monthly cost: {diff.base_monthly_usd:,.2f} -> {diff.monthly_usd:,.2f} USD "
         f"({sign}{diff.cost_delta_usd:,.2f})"
     )
+
+
+def _render_forecast(diff: PlanDiff, console: Console) -> None:
+    table = Table(title="What a real update would do", title_justify="left")
+    for column in ("action", "resource", "why", "disruption", "seconds"):
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    style = {"replace": "bold red", "delete": "red", "create": "green", "update": "yellow"}
+    for change in diff.forecast:
+        action = change.action + (" !" if change.critical else "")
+        table.add_row(
+            f"[{style[change.action]}]{action}[/{style[change.action]}]",
+            change.name,
+            "; ".join(change.reasons),
+            change.disruption,
+            f"{change.seconds:g}",
+        )
+    console.print(table)
+    if diff.critical:
+        console.print(
+            "[bold red]the cluster, the VPC, the key or a protected resource would be replaced "
+            "or deleted (exit 4)[/bold red]"
+        )

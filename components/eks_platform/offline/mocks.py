@@ -114,12 +114,15 @@ class PlatformMocks(pulumi.runtime.Mocks):
         *,
         caller_arn: str = f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
         existing_clusters: dict[str, dict[str, str]] | None = None,
+        cluster_zones: dict[str, list[str]] | None = None,
     ) -> None:
         self.region = region
         self.caller_arn = caller_arn
         """Who runs the deployment (``aws:getCallerIdentity``)."""
         self.existing_clusters = existing_clusters or {}
         """EKS clusters that already exist: name -> tags. None by default (a first deploy)."""
+        self.cluster_zones = cluster_zones or {}
+        """Zones of the subnets an existing cluster was created with: name -> zones."""
         self.provider_regions: dict[str, str] = {}
         """Explicit AWS providers registered so far: id -> region."""
         self.stack_outputs = stack_outputs or {}
@@ -193,7 +196,7 @@ def _eks_cluster_lookup(mocks: PlatformMocks, region: str, args: dict[str, Any])
         "endpointPublicAccess": True,
         "publicAccessCidrs": [],
         "securityGroupIds": [],
-        "subnetIds": [],
+        "subnetIds": [f"subnet-{zone}" for zone in mocks.cluster_zones.get(name, [])],
         "vpcId": "",
     }
     arn = f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{name}"
@@ -214,6 +217,11 @@ _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any
     "aws:eks/getClusters:getClusters": lambda mocks, region, _a: {
         "id": region,
         "names": sorted(mocks.existing_clusters),
+    },
+    # Offline subnet ids of existing clusters are "subnet-<zone>" (see cluster_zones).
+    "aws:ec2/getSubnet:getSubnet": lambda _m, _r, args: {
+        "id": args.get("id"),
+        "availabilityZone": str(args.get("id", "")).removeprefix("subnet-"),
     },
     "aws:index/getCallerIdentity:getCallerIdentity": lambda mocks, _r, _a: {
         "accountId": ACCOUNT_ID,

@@ -62,6 +62,10 @@ class Plan:
                     "parent": r.parent,
                     "provider": r.provider,
                     "dependencies": sorted(self.graph.predecessors(r.urn)),
+                    "property_dependencies": {
+                        key: sorted(urns) for key, urns in sorted(r.property_dependencies.items())
+                    },
+                    "protect": r.protect,
                     "inputs": _sorted_keys(r.redacted_inputs),
                 }
                 for r in self.resources()

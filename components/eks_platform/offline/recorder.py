@@ -75,6 +75,8 @@ class Registration:
     """Input paths the engine leaves alone on updates."""
     delete_before_replace: bool = False
     protect: bool = False
+    aliases: list[str] = field(default_factory=list)
+    """Former names (or URNs) the resource answers to: ``pulumi.Alias`` specs as sent."""
     modelled: bool = False
     """Not registered by the program: what a remote component creates, written out from its
     source (``pulumi_eks``); shown in the plan and checked by the policy pack and preflight."""
@@ -134,6 +136,11 @@ class RecordingMonitor(MockMonitor):
                 ignore_changes=list(request.ignoreChanges),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 protect=bool(request.protect),
+                aliases=[
+                    alias.urn or alias.spec.name
+                    for alias in request.aliases
+                    if alias.urn or alias.spec.name
+                ],
             )
         )
         return response

@@ -1,0 +1,184 @@
+"""What a real update would do with each change between two plans: update in place, replace,
+create or delete, and why; with a disruption note and an estimated duration per replacement.
+
+Replacement is decided by ``data/replacements.json``: the inputs whose change replaces a
+resource, per type, read from terraform-provider-aws (ForceNew) and pulumi-kubernetes (its
+source and date are in the file). The offline mocks give a replaced resource the same id as
+before, which would hide what follows from it (a replaced VPC gets a new id, so its subnets,
+whose ``vpcId`` forces replacement, are replaced too): the forecast follows those chains
+through each input's property dependencies.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .graph import creation_times
+
+CRITICAL_TYPES = {"aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key"}
+"""Replacing or deleting these loses the cluster or what it holds: the plan exits 4."""
+
+DISRUPTION = {
+    "aws:eks/cluster:Cluster": "a new cluster: every workload, secret and add-on in it is lost",
+    "aws:ec2/vpc:Vpc": (
+        "EKS cannot move a cluster to another VPC: the update fails half-way, with the old "
+        "cluster still in the old VPC"
+    ),
+    "aws:kms/key:Key": (
+        "the key that encrypts the cluster's secrets and logs is scheduled for deletion; what "
+        "it encrypted cannot be read once it is gone"
+    ),
+    "aws:eks/nodeGroup:NodeGroup": "every node of the group is drained and replaced",
+    "aws:ec2/subnet:Subnet": "everything in the subnet (nodes, load balancers) has to move",
+    "aws:ec2/natGateway:NatGateway": "private egress through it stops until the new one is up",
+    "aws:ec2/instance:Instance": "egress through the NAT instance stops while it is replaced",
+    "aws:ec2/route:Route": "traffic on the route stops until it is created again",
+    "aws:cloudwatch/logGroup:LogGroup": "the logs in the group are deleted",
+    "aws:iam/role:Role": "whatever assumes the role loses its credentials until it is back",
+    "aws:eks/addon:Addon": "the add-on is removed and installed again",
+    "aws:eks/accessEntry:AccessEntry": "the principal loses cluster access until it is back",
+    "kubernetes:helm.sh/v3:Release": "the release is uninstalled and installed again",
+    "kubernetes:core/v1:Service": "its load balancer is deleted; a new one gets a new DNS name",
+    "kubernetes:core/v1:Namespace": "everything in the namespace is deleted",
+}
+NODE_DRAIN_SECONDS = 400
+"""A managed node group's nodes drained and replaced (341-403 s for one node, 2026 logs)."""
+
+
+@cache
+def replacement_table() -> dict[str, Any]:
+    text = resources.files("eks_platform").joinpath("offline", "data", "replacements.json")
+    return json.loads(text.read_text())["types"]
+
+
+def replace_on(type_token: str) -> list[str] | None:
+    """Inputs whose change replaces a resource of this type (None: type not in the table)."""
+    table = replacement_table()
+    entry = table.get(type_token)
+    if entry is None and type_token.startswith("kubernetes:") and "/" in type_token:
+        entry = table.get("kubernetes:<custom resource>")
+    return None if entry is None else list(entry["replace_on"])
+
+
+def _forces(changed: str, rules: list[str]) -> bool:
+    return any(
+        changed == rule or changed.startswith(f"{rule}.") or rule.startswith(f"{changed}.")
+        for rule in rules
+    )
+
+
+@dataclass
+class Change:
+    urn: str
+    type: str
+    action: str
+    """create, update, replace or delete."""
+    reasons: list[str] = field(default_factory=list)
+    disruption: str = ""
+    seconds: float = 0.0
+    critical: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "action": self.action,
+            "reasons": self.reasons,
+            "disruption": self.disruption,
+            "seconds": self.seconds,
+            "critical": self.critical,
+        }
+
+
+def _seconds(type_token: str, action: str) -> float:
+    times = creation_times()
+    entry = times["types"].get(type_token, times["default"])
+    extra = NODE_DRAIN_SECONDS if type_token == "aws:eks/nodeGroup:NodeGroup" else 0
+    return float(entry["seconds"]) + extra if action in ("replace", "create") else 0.0
+
+
+def forecast(
+    base: dict[str, Any], current: dict[str, Any], changed: dict[str, list[str]]
+) -> list[Change]:
+    """Changes of cloud resources between two plan JSONs (``changed``: URN -> changed keys)."""
+    old = {r["urn"]: r for r in base.get("resources", [])}
+    new = {r["urn"]: r for r in current.get("resources", [])}
+    names = {urn: urn.rsplit("::", 1)[-1] for urn in {*old, *new}}
+    changes: dict[str, Change] = {}
+    for urn in sorted(set(new) - set(old)):
+        changes[urn] = Change(
+            urn, new[urn]["type"], "create", seconds=_seconds(new[urn]["type"], "create")
+        )
+    for urn in sorted(set(old) - set(new)):
+        changes[urn] = Change(urn, old[urn]["type"], "delete", ["not in the new plan"])
+    for urn, keys in changed.items():
+        kind = new[urn]["type"]
+        rules = replace_on(kind)
+        if rules is None:
+            changes[urn] = Change(urn, kind, "update", ["type not in the replacement table"])
+            continue
+        forcing = [key for key in keys if _forces(key, rules)]
+        if forcing:
+            changes[urn] = Change(
+                urn, kind, "replace", [f"{key} changed (forces replacement)" for key in forcing]
+            )
+        else:
+            changes[urn] = Change(urn, kind, "update", [f"{key} changed" for key in keys])
+    _follow_replacements(new, old, names, changes)
+    for change in changes.values():
+        if change.action in ("replace", "delete"):
+            change.disruption = DISRUPTION.get(change.type, "deleted and created again")
+            change.seconds = _seconds(change.type, change.action)
+            protected = (old.get(change.urn) or new.get(change.urn) or {}).get("protect", False)
+            change.critical = change.type in CRITICAL_TYPES or bool(protected)
+            if protected:
+                change.reasons.append("the resource is protected: Pulumi will refuse")
+    # Components and providers are bookkeeping; what they make is forecast in its own right.
+    cloud = [
+        c for c in changes.values() if ":index:" not in c.type and not c.type.startswith("pulumi:")
+    ]
+    return sorted(cloud, key=lambda c: (c.action, c.urn))
+
+
+def _follow_replacements(
+    new: dict[str, Any], old: dict[str, Any], names: dict[str, str], changes: dict[str, Change]
+) -> None:
+    """A replaced resource gets a new id: inputs that take it, and force replacement, replace
+    their resource too (the mocks' ids stay the same and would hide this)."""
+    grew = True
+    while grew:
+        grew = False
+        replaced = {urn for urn, c in changes.items() if c.action == "replace"}
+        # What uses pulumi-eks's cluster takes it from the component (its outputs): a replaced
+        # modelled cluster replaces, for what follows, the component it stands for.
+        replaced |= {
+            new[urn]["parent"]
+            for urn in replaced
+            if new.get(urn, {}).get("modelled") and new[urn]["type"] == "aws:eks/cluster:Cluster"
+        }
+        for urn, resource in new.items():
+            if urn not in old or urn in replaced:
+                continue
+            rules = replace_on(resource["type"]) or []
+            for key, sources in (resource.get("property_dependencies") or {}).items():
+                hit = sorted(set(sources) & replaced)
+                if not hit:
+                    continue
+                because = f"{key} comes from {names[hit[0]]}, which is replaced"
+                change = changes.get(urn) or Change(urn, resource["type"], "update")
+                changes[urn] = change
+                if _forces(key, rules):
+                    change.action = "replace"
+                    change.reasons.append(because + " (forces replacement)")
+                    grew = True
+                    break
+                if because not in change.reasons:
+                    change.reasons.append(because)

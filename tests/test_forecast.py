@@ -1,0 +1,98 @@
+"""The change forecast: update in place, replace or delete, why, and what it disrupts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eks_platform.offline.cli import main as plan_main
+from eks_platform.offline.forecast import replace_on
+from eks_platform.offline.plan import build_plan
+from eks_platform.offline.pulumi_eks import with_modelled
+
+MODES = [
+    {},
+    {"natMode": "per_az"},
+    {
+        "natMode": "none",
+        "loadBalancerController": {"enabled": False},
+        "workload": {"enabled": False},
+    },
+    {"computeMode": "karpenter"},
+    {"computeMode": "auto", "nodeGroups": []},
+    {"fargateProfiles": [{"name": "batch", "selectors": [{"namespace": "batch"}]}]},
+]
+
+
+def test_the_replacement_table_covers_every_type_the_program_creates(run_dev):
+    for overrides in MODES:
+        for registration in with_modelled(run_dev(**overrides).registrations):
+            if registration.custom and not registration.type.startswith("pulumi:providers:"):
+                assert replace_on(registration.type) is not None, registration.type
+
+
+@pytest.fixture
+def base(run_dev, tmp_path):
+    path = tmp_path / "base.json"
+    path.write_text(json.dumps(build_plan(run_dev()).to_json(), default=str))
+    return str(path)
+
+
+def forecast_of(capsys, base, *overrides):
+    args = [item for override in overrides for item in ("--set", override)]
+    code = plan_main(["dev", *args, "--diff-against", base, "--format", "json"])
+    diff = json.loads(capsys.readouterr().out)
+    return code, {c["urn"].rsplit("::", 1)[-1]: c for c in diff["forecast"]}
+
+
+def test_a_new_vpc_range_replaces_the_vpc_and_what_hangs_off_it(capsys, base):
+    code, changes = forecast_of(capsys, base, "vpcCidr=10.1.0.0/16")
+    assert code == 4  # the VPC: CI can stop on it
+    vpc = changes["eks-platform-dev-network-vpc"]
+    assert vpc["action"] == "replace" and vpc["critical"]
+    assert "cidrBlock changed (forces replacement)" in vpc["reasons"]
+    assert "EKS cannot move a cluster to another VPC" in vpc["disruption"]
+    # The mocks keep ids: followed through vpcId, which forces replacement.
+    table = changes["eks-platform-dev-network-private"]
+    assert table["action"] == "replace"
+    assert "vpcId comes from eks-platform-dev-network-vpc, which is replaced" in table["reasons"][0]
+    group = changes["eks-platform-dev-compute-spot-arm"]
+    assert group["action"] == "replace" and "subnetIds comes from" in group["reasons"][0]
+    assert group["disruption"] == "every node of the group is drained and replaced"
+    assert group["seconds"] > 400
+
+
+def test_instance_types_replace_the_node_group_not_the_cluster(capsys, base):
+    code, changes = forecast_of(
+        capsys,
+        base,
+        'nodeGroups=[{"name":"spot-arm","instanceTypes":["t4g.large"],"capacityType":"SPOT","amiType":"AL2023_ARM_64_STANDARD","minSize":1,"desiredSize":2,"maxSize":4,"diskSizeGib":20}]',
+    )
+    assert code == 1
+    group = changes["eks-platform-dev-compute-spot-arm"]
+    assert group["action"] == "replace" and group["reasons"] == [
+        "instanceTypes changed (forces replacement)"
+    ]
+    assert not any(c["critical"] for c in changes.values())
+
+
+def test_renaming_the_cluster_replaces_the_cluster_and_its_log_group_only(capsys, base):
+    code, changes = forecast_of(capsys, base, "clusterName=payments")
+    assert code == 4
+    replaced = sorted(name for name, c in changes.items() if c["action"] == "replace")
+    assert "eks-platform-dev-control-plane-eks-eksCluster" in replaced
+    assert "eks-platform-dev-control-plane-logs" in replaced
+    assert not any("network" in name for name in replaced)  # the VPC stays
+
+
+def test_an_in_place_change_is_an_update(capsys, base):
+    code, changes = forecast_of(capsys, base, "clusterLogRetentionDays=60")
+    assert code == 1
+    assert changes["eks-platform-dev-control-plane-logs"]["action"] == "update"
+
+
+def test_the_text_forecast_names_the_action_and_why(capsys, base):
+    assert plan_main(["dev", "--set", "natMode=single", "--diff-against", base]) == 1
+    out = capsys.readouterr().out
+    assert "What a real update would do" in out and "create" in out and "delete" in out
