@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pulumi.runtime import settings as runtime_settings
 
+from .args.addons import LOCKED_ADDONS, addon_version
 from .args.cidr import plan_subnets
 from .args.component import EksPlatformArgs
 from .args.compute import KarpenterArgs, NodeGroupArgs, TaintArgs
@@ -35,6 +36,14 @@ from .parts.sample_app import (
     SampleAppArgs,
 )
 from .zones import offered_zones, validated_with_zones
+
+
+def resolved_addon_versions(args: PlatformArgs) -> dict[str, str]:
+    """Every locked add-on at its version for the cluster's minor, overrides applied."""
+    return {
+        addon: addon_version(addon, args.kubernetes_version, args.addon_versions)
+        for addon in LOCKED_ADDONS
+    }
 
 
 def default_cluster_name() -> str:
@@ -297,6 +306,7 @@ class EksPlatform(pulumi.ComponentResource):
                 deletion_protection=platform.deletion_protection,
                 protect=platform.protect,
                 auto_mode=platform.compute_mode == "auto",
+                addon_versions=resolved_addon_versions(platform),
                 admin_principal_arns=platform.admin_principal_arns,
                 read_only_principal_arns=platform.read_only_principal_arns,
                 tags=tags,
@@ -316,6 +326,8 @@ class EksPlatform(pulumi.ComponentResource):
                     node_groups=node_groups_for(platform),
                     fargate_profiles=platform.fargate_profiles,
                     ready=control_plane.addons_ready,
+                    kubernetes_version=platform.kubernetes_version,
+                    coredns_version=resolved_addon_versions(platform)["coredns"],
                     tags=tags,
                 ),
                 context,

@@ -44,6 +44,8 @@ class NodeGroupInput(TypedDict, total=False):
     """Kubernetes labels on every node."""
     taints: list[TaintInput]
     """Kubernetes taints on every node."""
+    ami_release_version: str
+    """Pinned EKS AMI release of kubernetesVersion (1.35.3-20260724); empty: the latest."""
     autoscaled: bool
     """True when an autoscaler owns the node count: later deployments leave desiredSize alone."""
 
@@ -155,6 +157,8 @@ class EksPlatformArgs(TypedDict, total=False):
     """STANDARD, or EXTENDED to stay on a version past standard support (6x control-plane price)."""
     kubernetes_version: str
     """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
+    addon_versions: dict[str, str]
+    """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
     endpoint_public_access: bool
     """Whether the API server has a public endpoint (the private endpoint is always on)."""
     public_access_cidrs: list[str]

@@ -119,6 +119,8 @@ class NodeGroupArgs(BaseModel):
     """Kubernetes labels on every node."""
     taints: list[TaintArgs] = Field(default_factory=list)
     """Kubernetes taints on every node."""
+    ami_release_version: str = ""
+    """Pinned EKS AMI release of kubernetesVersion (1.35.3-20260724); empty: the latest."""
     autoscaled: bool = False
     """True when an autoscaler owns the node count: later deployments leave desiredSize alone."""
 
@@ -194,6 +196,14 @@ class NodeGroupArgs(BaseModel):
                 "group would end CREATE_FAILED)",
                 minimum=MIN_DISK_GIB,
             )
+        return value
+
+    @field_validator("ami_release_version")
+    @classmethod
+    def _release_version(cls, value: str) -> str:
+        # EKS AMI releases: <kubernetes version>-<YYYYMMDD> (awslabs/amazon-eks-ami tags).
+        if value and not re.fullmatch(r"\d+\.\d+\.\d+-20\d{6}", value):
+            raise problem("must be an EKS AMI release version such as 1.35.3-20260724")
         return value
 
     @field_validator("labels")

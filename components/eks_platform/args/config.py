@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
+from .addons import ADDON_VERSION_PATTERN, LOCKED_ADDONS, locked_minors
 from .cidr import SUBNET_PREFIX_MAX, SUBNET_PREFIX_MIN, CidrPlanError, plan_subnets
 from .compute import (
     FargateProfileArgs,
@@ -116,6 +117,8 @@ class PlatformArgs(BaseModel):
     """STANDARD, or EXTENDED to stay on a version past standard support (6x control-plane price)."""
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
+    addon_versions: dict[str, str] = Field(default_factory=dict)
+    """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
     endpoint_public_access: bool = True
     """Whether the API server has a public endpoint (the private endpoint is always on)."""
     public_access_cidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"])
@@ -350,6 +353,32 @@ class PlatformArgs(BaseModel):
             raise problem("{problem}", problem=found)
         return value
 
+    @field_validator("addon_versions")
+    @classmethod
+    def _addon_versions(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        unknown = sorted(set(value) - set(LOCKED_ADDONS))
+        if unknown:
+            raise problem(
+                "unknown add-ons {names} (known: {known})",
+                names=", ".join(unknown),
+                known=", ".join(LOCKED_ADDONS),
+            )
+        malformed = [f"{k}={v}" for k, v in value.items() if not ADDON_VERSION_PATTERN.fullmatch(v)]
+        if malformed:
+            raise problem(
+                "not EKS add-on versions such as v1.22.4-eksbuild.3: {versions}",
+                versions=", ".join(malformed),
+            )
+        version = info.data.get("kubernetes_version")
+        unlocked = [a for a in LOCKED_ADDONS if a not in value and version not in locked_minors(a)]
+        if version and unlocked:
+            raise problem(
+                "no locked version of {names} for Kubernetes {version}: give one here",
+                names=", ".join(unlocked),
+                version=version,
+            )
+        return value
+
     @field_validator("public_access_cidrs")
     @classmethod
     def _public_access(cls, value: list[str], info: ValidationInfo) -> list[str]:
@@ -434,6 +463,19 @@ class PlatformArgs(BaseModel):
         if not value:
             raise problem("needs at least one node group (CoreDNS and controllers run there)")
         _unique_names(value, "node group")
+        version = info.data.get("kubernetes_version")
+        skewed = [
+            f"{g.name}: {g.ami_release_version}"
+            for g in value
+            if g.ami_release_version and not g.ami_release_version.startswith(f"{version}.")
+        ]
+        if version and skewed:
+            # Nodes follow the control plane: a release of another minor is refused by EKS.
+            raise problem(
+                "AMI releases must be of Kubernetes {version}: {groups}",
+                version=version,
+                groups=", ".join(skewed),
+            )
         hard = ("NoSchedule", "NoExecute")
         if all(any(taint.effect in hard for taint in group.taints) for group in value):
             raise problem(

@@ -145,7 +145,7 @@ _PROPERTIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"IMDS {i.get('metadataOptions', {}).get('httpTokens')}, "
         f"hop {i.get('metadataOptions', {}).get('httpPutResponseHopLimit')}"
     ),
-    "aws:eks/addon:Addon": lambda i: i.get("addonName", ""),
+    "aws:eks/addon:Addon": lambda i: f"{i.get('addonName', '')} {i.get('addonVersion', '')}",
     "aws:eks/fargateProfile:FargateProfile": lambda i: ",".join(
         s.get("namespace", "") for s in i.get("selectors", [])
     ),

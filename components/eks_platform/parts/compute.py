@@ -30,6 +30,10 @@ class ComputeArgs:
     """Resources nodes must wait for (the CNI addon), with no data edge to them."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on every taggable resource, and propagated to instances and volumes."""
+    kubernetes_version: str | None = None
+    """The control plane's minor: node groups follow it (an upgrade moves them too)."""
+    coredns_version: str | None = None
+    """CoreDNS add-on version (the lock table's for the Kubernetes minor)."""
 
 
 def launch_template_root_device(group: NodeGroupArgs) -> str:
@@ -75,6 +79,7 @@ class Compute(pulumi.ComponentResource):
             f"{name}-coredns",
             cluster_name=args.cluster_name,
             addon_name="coredns",
+            addon_version=args.coredns_version,
             # Explicit, as EKS Blueprints sets it, rather than relying on the addon's defaults:
             # CoreDNS must run on a system node group tainted CriticalAddonsOnly (Karpenter mode).
             configuration_values=json.dumps(
@@ -131,6 +136,10 @@ class Compute(pulumi.ComponentResource):
             node_role_arn=role.arn,
             subnet_ids=self._args.private_subnet_ids,
             ami_type=group.ami_type,
+            # The group follows the control plane's minor; with a pinned AMI release it stays on
+            # that release until the pin moves (UpdateNodegroupVersion either way).
+            version=self._args.kubernetes_version,
+            release_version=group.ami_release_version or None,
             capacity_type=group.capacity_type,
             instance_types=list(group.instance_types),
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -60,6 +61,9 @@ class ControlPlaneArgs:
     """IAM principals mapped to AmazonEKSViewPolicy."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on every taggable resource."""
+    addon_versions: dict[str, str] = field(default_factory=dict)
+    """Version per add-on (vpc-cni, kube-proxy, coredns, eks-pod-identity-agent); missing ones
+    are left to EKS (the newest at creation, never moved again)."""
 
 
 def access_entries(admins: Sequence[str], readers: Sequence[str]) -> dict[str, eks.AccessEntryArgs]:
@@ -136,6 +140,7 @@ class ControlPlane(pulumi.ComponentResource):
     ) -> None:
         super().__init__("eks-platform:index:ControlPlane", name, None, opts)
         tags = args.tags
+        self._addon_versions = dict(args.addon_versions)
         creator = cluster_creator(args.cluster_name, pulumi.InvokeOptions(parent=self))
         admins, dropped_admins = without_creator(args.admin_principal_arns, creator)
         readers, dropped_readers = without_creator(args.read_only_principal_arns, creator)
@@ -249,6 +254,13 @@ class ControlPlane(pulumi.ComponentResource):
             # : !autoMode.enabled`; the SDK docstring "defaults to true" is wrong). This component
             # creates the addon itself, on a Pod Identity role; a second one fails to create.
             use_default_vpc_cni=True,
+            # pulumi-eks's own kube-proxy (and, in Auto Mode, CoreDNS) at the locked versions:
+            # plain dicts, since the Python CoreDnsAddonOptionsArgs defaults enabled=True, which
+            # would add a second CoreDNS beside Compute's (cluster.ts:1175-1185).
+            kube_proxy_addon_options=_version_option(args.addon_versions, "kube-proxy"),
+            coredns_addon_options=_version_option(args.addon_versions, "coredns")
+            if args.auto_mode
+            else None,
             deletion_protection=args.deletion_protection,
             # Built-in node pools (general-purpose, system) and a node role pulumi-eks creates.
             auto_mode=eks.AutoModeOptionsArgs(enabled=True) if args.auto_mode else None,
@@ -287,6 +299,7 @@ class ControlPlane(pulumi.ComponentResource):
             f"{name}-pod-identity-agent",
             cluster_name=self.cluster_name,
             addon_name="eks-pod-identity-agent",
+            addon_version=self._addon_versions.get("eks-pod-identity-agent"),
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             tags=tags,
@@ -307,6 +320,7 @@ class ControlPlane(pulumi.ComponentResource):
             f"{name}-vpc-cni",
             cluster_name=self.cluster_name,
             addon_name="vpc-cni",
+            addon_version=self._addon_versions.get("vpc-cni"),
             # EKS documents Pod Identity for this addon (update-addon-role); not exercised
             # against a live cluster from this repository.
             pod_identity_associations=[
@@ -329,3 +343,8 @@ def _server_of(kubeconfig_json: str) -> str:
     config = json.loads(kubeconfig_json) if kubeconfig_json else {}
     clusters = config.get("clusters") or [{}]
     return clusters[0].get("cluster", {}).get("server", "")
+
+
+def _version_option(versions: dict[str, str], addon: str) -> Any:
+    """``{"version": ...}`` for pulumi-eks's addon options, or None (its own default)."""
+    return {"version": versions[addon]} if addon in versions else None
