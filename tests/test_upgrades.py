@@ -82,3 +82,57 @@ def test_a_version_change_shows_in_the_forecast_as_updates(run_dev, tmp_path, ca
     for addon in ("compute-coredns", "control-plane-eks-kube-proxy"):
         change = forecast[f"eks-platform-dev-{addon}"]
         assert change["action"] == "update" and "addonVersion changed" in change["reasons"], addon
+
+
+def upgrade(capsys, *args):
+    code = plan_main(["upgrade", "dev", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_upgrade_goes_one_minor_at_a_time_and_moves_everything(capsys):
+    code, out, _ = upgrade(
+        capsys, "--set", "kubernetesVersion=1.34", "--to", "1.36", "--format", "json"
+    )
+    assert code == 0
+    plan = json.loads(out)
+    assert [(hop["from"], hop["to"]) for hop in plan["hops"]] == [
+        ("1.34", "1.35"),
+        ("1.35", "1.36"),
+    ]
+    for hop in plan["hops"]:
+        kinds = [step["kind"] for step in hop["steps"]]
+        # The control plane first, then the add-ons, then the nodes: never a node ahead of it.
+        assert kinds[0] == "control-plane" and kinds[-1] == "node-group"
+        assert kinds.index("node-group") > max(i for i, k in enumerate(kinds) if k == "addon")
+        proxy = next(s for s in hop["steps"] if s["target"] == "kube-proxy")
+        assert proxy["change"].endswith(addon_lock()["kube-proxy"][hop["to"]]["version"])
+        assert hop["seconds"] >= 600
+    assert any("one minor at a time" in rule for rule in plan["skew_rules"])
+    assert plan["deadlines"][0].startswith("1.34: standard support ends 2026-12-02")
+
+
+def test_karpenter_nodes_follow_their_alias(capsys):
+    code, out, _ = upgrade(capsys, "--set", "computeMode=karpenter", "--to", "1.36")
+    assert code == 0 and "al2023@latest: Karpenter replaces its nodes" in out
+
+
+def test_past_standard_support_the_upgrade_shows_what_it_saves(capsys, monkeypatch):
+    monkeypatch.setenv("EKS_PLATFORM_TODAY", "2027-04-01")
+    code, out, _ = upgrade(capsys, "--set", "upgradePolicy=EXTENDED", "--to", "1.36")
+    assert code == 0
+    assert "1.35 is in extended support since 2027-03-27: 438 USD a month" in out
+    assert "saves 365 a month" in out
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("1.35", "is not newer"),
+        ("1.34", "cannot downgrade"),
+        ("1.99", "not in the support calendar"),
+    ],
+)
+def test_an_upgrade_that_cannot_be_planned_exits_2(capsys, target, message):
+    code, _, err = upgrade(capsys, "--to", target)
+    assert code == 2 and message in err

@@ -5,6 +5,7 @@
     eks-platform-plan dev --format mermaid             # architecture diagram
     eks-platform-plan dev --set natMode=per_az --diff-against plan.json   # or a git ref
     eks-platform-plan dev --destroy-order              # what `pulumi destroy` deletes, in waves
+    eks-platform-plan upgrade dev --to 1.36            # the steps of an upgrade, minor by minor
 
 Exit status: 0 done (with --diff-against: no changes), 1 changes found, 2 error, 3 the
 preflight found something AWS would refuse (``--no-preflight`` reports it but exits 0), 4 the
@@ -25,12 +26,14 @@ from rich.console import Console
 from rich.text import Text
 
 from ..args.config import ConfigError
+from ..args.versions import today as judging_day
 from .destroy import destroy_order_json
 from .diff import BaseUnavailableError, base_plan, diff_plans, render_diff
 from .mermaid import to_mermaid
 from .plan import Plan, build_plan, render_text
 from .preflight import Finding
 from .run import StackNotFoundError, run_stack
+from .upgrade import UpgradeError, plan_upgrade, render_upgrade
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR, EXIT_PREFLIGHT, EXIT_CRITICAL = 0, 1, 2, 3, 4
 
@@ -80,7 +83,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = _parser().parse_args(argv)
+    """The plan, or with ``upgrade`` first the steps of an upgrade."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["upgrade"]:
+        return upgrade_main(arguments[1:])
+    return plan_main(arguments)
+
+
+def plan_main(arguments: Sequence[str]) -> int:
+    options = _parser().parse_args(arguments)
     # Wide enough for CI logs when not on a terminal; machine formats never wrap.
     width = None if sys.stdout.isatty() else 160
     console = Console(soft_wrap=options.format != "text", width=width)
@@ -147,3 +158,36 @@ def entry() -> None:
 
 if __name__ == "__main__":
     entry()
+
+
+def upgrade_main(argv: Sequence[str]) -> int:
+    """``eks-platform-plan upgrade <stack> --to <minor>``: exit 0, or 2 if it cannot be planned."""
+    parser = argparse.ArgumentParser(
+        prog="eks-platform-plan upgrade",
+        description="The steps of a Kubernetes upgrade, one minor at a time, planned offline.",
+    )
+    parser.add_argument("stack")
+    parser.add_argument("--to", required=True, help="target Kubernetes minor, such as 1.36")
+    parser.add_argument("--project-dir", default=Path("."), type=Path)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], type=_parse_override
+    )
+    options = parser.parse_args(argv)
+    console = Console(soft_wrap=True)
+    errors = Console(stderr=True, soft_wrap=True)
+    overrides = dict(options.overrides)
+    try:
+        run = run_stack(options.project_dir, options.stack, overrides)
+        configured = run.config.values.get(f"{run.config.project}:addonVersions", "{}")
+        addon_overrides = json.loads(configured) if configured else {}
+        plan = plan_upgrade(run, options.to, addon_overrides, judging_day())
+    except (ConfigError, pulumi.RunError, StackNotFoundError, UpgradeError) as error:
+        errors.print(Text.assemble(("error: ", "bold red"), str(error)))
+        return EXIT_ERROR
+    if options.format == "json":
+        console.out(json.dumps(plan.to_json(), indent=2))
+    else:
+        for line in render_upgrade(plan):
+            console.print(Text(line))
+    return EXIT_OK
