@@ -197,7 +197,7 @@ def test_auto_mode_replaces_node_groups_addons_and_the_controller(run_dev):
     assert cluster.inputs["autoMode"]["enabled"] is True
     assert run.by_type("aws:eks/nodeGroup:NodeGroup") == []
     assert run.by_type("aws:eks/addon:Addon") == []
-    assert set(releases(run)) == {"podinfo"}
+    assert set(releases(run)) == {"podinfo", "metrics-server"}
     role = next(r for r in run.by_type("aws:iam/role:Role") if r.name.endswith("-cluster-role"))
     attached = {
         a.inputs["policyArn"].rsplit("/", 1)[-1]

@@ -20,7 +20,11 @@ from eks_platform.offline.graph import resource_graph
 from eks_platform.offline.plan import build_plan
 from eks_platform.offline.pulumi_eks import with_modelled
 
-PRIVATE = {"loadBalancerController": {"enabled": False}, "workload": {"enabled": False}}
+PRIVATE = {
+    "loadBalancerController": {"enabled": False},
+    "workload": {"enabled": False},
+    "metricsServer": False,
+}
 MODES = {
     "managed-nat-instance": {},
     "managed-nat-single": {"natMode": "single"},

@@ -18,6 +18,7 @@ MODES = [
         "natMode": "none",
         "loadBalancerController": {"enabled": False},
         "workload": {"enabled": False},
+        "metricsServer": False,
     },
     {"computeMode": "karpenter"},
     {"computeMode": "auto", "nodeGroups": []},

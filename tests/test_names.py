@@ -36,6 +36,7 @@ MODES = {
         "nat_mode": "none",
         "workload": {"enabled": False},
         "load_balancer_controller": {"enabled": False},
+        "metrics_server": False,
     },
 }
 

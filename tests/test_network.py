@@ -130,7 +130,11 @@ def test_public_route_table_routes_to_the_internet_gateway(run_dev):
 
 
 # natMode none: nothing that pulls an image from outside ECR (the controller, podinfo).
-PRIVATE = {"loadBalancerController": {"enabled": False}, "workload": {"enabled": False}}
+PRIVATE = {
+    "loadBalancerController": {"enabled": False},
+    "workload": {"enabled": False},
+    "metricsServer": False,
+}
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,11 @@ from eks_platform.offline.preflight import (
 from eks_platform.offline.pulumi_eks import with_modelled
 from eks_platform.offline.recorder import Registration
 
-PRIVATE = {"loadBalancerController": {"enabled": False}, "workload": {"enabled": False}}
+PRIVATE = {
+    "loadBalancerController": {"enabled": False},
+    "workload": {"enabled": False},
+    "metricsServer": False,
+}
 AUTO = {"computeMode": "auto", "nodeGroups": []}
 FARGATE = {"fargateProfiles": [{"name": "batch", "selectors": [{"namespace": "batch"}]}]}
 PINNED = {"computeMode": "karpenter", "karpenter": {"amiAlias": "al2023@v20260724"}}

@@ -176,13 +176,13 @@ def test_app_url_output(run_dev):
 def test_workload_switched_off(run_dev):
     run = run_dev(workload={"enabled": False})
     assert run.by_type(SERVICE) == [] and run.by_type(NAMESPACE) == [] and run.by_type(PDB) == []
-    assert set(releases(run)) == {"aws-load-balancer-controller"}
+    assert set(releases(run)) == {"aws-load-balancer-controller", "metrics-server"}
     assert "appUrl" not in run.outputs
 
 
 def test_controller_switched_off_uses_in_tree_nlb(run_dev):
     run = run_dev(loadBalancerController={"enabled": False})
-    assert set(releases(run)) == {"podinfo"}
+    assert set(releases(run)) == {"podinfo", "metrics-server"}
     assert run.by_type(ASSOCIATION) == []
     service = run.one(SERVICE)
     annotations = service.inputs["metadata"]["annotations"]
@@ -198,8 +198,9 @@ def test_controller_off_internal_scheme_uses_the_in_tree_annotation(run_dev):
     assert annotations == {f"{LB}-type": "nlb", f"{LB}-internal": "true"}
 
 
-def test_both_off_means_no_kubernetes_side(run_dev):
-    run = run_dev(loadBalancerController={"enabled": False}, workload={"enabled": False})
+def test_all_off_means_no_kubernetes_side(run_dev):
+    off = {"enabled": False}
+    run = run_dev(loadBalancerController=off, workload=off, metricsServer=False)
     assert [r for r in run.registrations if r.type.startswith("kubernetes:")] == []
     assert run.by_type(PROVIDER) == []
 
@@ -237,3 +238,18 @@ def test_another_chart_can_be_swapped_in(run_dev):
     assert service.inputs["spec"]["selector"] == {"app.kubernetes.io/instance": "web"}
     assert service.inputs["spec"]["ports"][0]["targetPort"] == 8080
     assert run.one(NAMESPACE).inputs["metadata"]["name"] == "web"
+
+
+def test_metrics_server_runs_beside_the_app_and_the_app_scales_on_cpu(run_dev):
+    run = run_dev()
+    server = releases(run)["metrics-server"]
+    assert (server.inputs["chart"], server.inputs["version"]) == ("metrics-server", "3.13.1")
+    assert server.inputs["repositoryOpts"] == {
+        "repo": "https://kubernetes-sigs.github.io/metrics-server/"
+    }
+    assert server.inputs["values"]["podDisruptionBudget"] == {"enabled": True, "minAvailable": 1}
+    app = releases(run)["podinfo"]
+    assert server.urn not in app.dependencies  # beside the app, not before it
+    assert app.inputs["values"]["hpa"] == {"enabled": True, "maxReplicas": 6, "cpu": 70}
+    without = releases(run_dev(metricsServer=False))["podinfo"]
+    assert without.inputs["values"]["hpa"]["enabled"] is False

@@ -27,6 +27,7 @@ from .parts.iam import AwsContext
 from .parts.karpenter import Karpenter, KarpenterComponentArgs
 from .parts.kms import PlatformKey
 from .parts.load_balancer_controller import ControllerArgs, LoadBalancerController
+from .parts.metrics_server import MetricsServer, MetricsServerArgs
 from .parts.network import Network, NetworkArgs, NetworkRefs
 from .parts.sample_app import (
     AUTO_MODE_LOAD_BALANCER,
@@ -396,7 +397,8 @@ class EksPlatform(pulumi.ComponentResource):
         mode = args.compute_mode
         # Auto Mode balances load itself; the controller would compete with it.
         controller_enabled = args.load_balancer_controller.enabled and mode != "auto"
-        if not (controller_enabled or args.workload.enabled or mode == "karpenter"):
+        kubernetes_side = controller_enabled or args.workload.enabled or args.metrics_server
+        if not (kubernetes_side or mode == "karpenter"):
             return None
         # From the cluster's kubeconfig output, never a local file: deploys the same anywhere.
         provider = k8s.Provider(
@@ -425,6 +427,14 @@ class EksPlatform(pulumi.ComponentResource):
             app_ready = [*workers_ready, karpenter.node_pool]
         else:
             app_ready = workers_ready
+        if args.metrics_server:
+            # Beside the app, not before it: nothing it serves gates the first deploy.
+            MetricsServer(
+                f"{name}-metrics-server",
+                MetricsServerArgs(workers_ready=workers_ready),
+                provider,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         controller = None
         if controller_enabled:
             controller = LoadBalancerController(
@@ -452,6 +462,7 @@ class EksPlatform(pulumi.ComponentResource):
             SampleAppArgs(
                 workload=args.workload,
                 workers_ready=app_ready,
+                autoscaled=args.metrics_server,
                 controller=controller.release if controller else None,
                 load_balancer=load_balancer,
                 tags=tags,

@@ -93,7 +93,9 @@ class WorkloadInput(TypedDict, total=False):
     release_name: str
     """Helm release name."""
     replicas: int
-    """Pod replicas (at least 2 when production is true)."""
+    """Pod replicas (at least 2 when production is true); the autoscaler's minimum."""
+    max_replicas: int
+    """Most replicas the HorizontalPodAutoscaler may scale the sample app to (podinfo only)."""
     values: dict[str, Any]
     """Extra chart values, merged over the platform's (hardening values: podinfo only)."""
     pod_labels: dict[str, str]
@@ -183,6 +185,8 @@ class EksPlatformArgs(TypedDict, total=False):
     """Managed node groups (at least one; see the node group table)."""
     fargate_profiles: list[FargateProfileInput]
     """Fargate profiles (see the Fargate table); pods they select run on Fargate."""
+    metrics_server: bool
+    """metrics-server (kubectl top, HorizontalPodAutoscalers); the sample app scales on CPU."""
     load_balancer_controller: LoadBalancerControllerInput
     """AWS Load Balancer Controller: enabled, replicas (see the workload table)."""
     workload: WorkloadInput

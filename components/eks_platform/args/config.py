@@ -147,6 +147,8 @@ class PlatformArgs(BaseModel):
     fargate_profiles: list[FargateProfileArgs] = Field(default_factory=list)
     """Fargate profiles (see the Fargate table); pods they select run on Fargate."""
 
+    metrics_server: bool = True
+    """metrics-server (kubectl top, HorizontalPodAutoscalers); the sample app scales on CPU."""
     load_balancer_controller: LoadBalancerControllerArgs = Field(
         default_factory=LoadBalancerControllerArgs
     )
@@ -486,6 +488,16 @@ class PlatformArgs(BaseModel):
             raise problem(
                 "no node group starts with a node (desiredSize 0 everywhere): CoreDNS would wait "
                 "DEGRADED until its addon times out, and nothing scales the groups up"
+            )
+        return value
+
+    @field_validator("metrics_server")
+    @classmethod
+    def _metrics_server_needs_egress(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and _without_egress(info):
+            raise problem(
+                "metrics-server's image is on registry.k8s.io, which nodes cannot reach with "
+                "natMode none; set metricsServer to false or use a natMode with egress"
             )
         return value
 

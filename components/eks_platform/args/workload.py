@@ -62,7 +62,9 @@ class WorkloadArgs(BaseModel):
     release_name: str = "podinfo"
     """Helm release name."""
     replicas: Count = Field(default=2, ge=1, le=INT32_MAX)
-    """Pod replicas (at least 2 when production is true)."""
+    """Pod replicas (at least 2 when production is true); the autoscaler's minimum."""
+    max_replicas: Count = Field(default=6, ge=1, le=INT32_MAX)
+    """Most replicas the HorizontalPodAutoscaler may scale the sample app to (podinfo only)."""
     values: dict[str, Any] = Field(default_factory=dict)
     """Extra chart values, merged over the platform's (hardening values: podinfo only)."""
     pod_labels: dict[str, str] = Field(default_factory=dict)
@@ -124,6 +126,14 @@ class WorkloadArgs(BaseModel):
         found = json_value_problem(value) if isinstance(value, dict) else None
         if found:
             raise problem("must be JSON values for Helm: {problem}", problem=found)
+        return value
+
+    @field_validator("max_replicas")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: ValidationInfo) -> int:
+        replicas = info.data.get("replicas")
+        if replicas is not None and value < replicas:
+            raise problem("must be at least replicas ({replicas})", replicas=replicas)
         return value
 
     @field_validator("pod_labels")

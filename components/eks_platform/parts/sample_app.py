@@ -54,9 +54,11 @@ class SampleAppArgs:
     """The Service's loadBalancerClass (controller, Auto Mode) or None (in-tree)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags for the load balancer (through the controller)."""
+    autoscaled: bool = False
+    """Scale podinfo on CPU with its chart's HorizontalPodAutoscaler (needs metrics-server)."""
 
 
-def podinfo_values(workload: WorkloadArgs) -> dict[str, Any]:
+def podinfo_values(workload: WorkloadArgs, autoscaled: bool = False) -> dict[str, Any]:
     """Hardened values for the podinfo chart: restricted-profile pods, limits, zone spread."""
     security = {
         "allowPrivilegeEscalation": False,
@@ -68,6 +70,9 @@ def podinfo_values(workload: WorkloadArgs) -> dict[str, Any]:
     return {
         "fullnameOverride": workload.release_name,
         "replicaCount": workload.replicas,
+        # The chart's own autoscaling/v2 HPA: replicaCount to maxReplicas on 70 % CPU of the
+        # requests below (templates/hpa.yaml at podinfo 6.14.1; values keys hpa.*).
+        "hpa": {"enabled": autoscaled, "maxReplicas": workload.max_replicas, "cpu": 70},
         "image": {"tag": workload.version, "pullPolicy": "IfNotPresent"},
         # The platform's Service (below) exposes the pods; the chart's own stays off.
         "service": {"enabled": False, "httpPort": workload.container_port},
@@ -143,7 +148,8 @@ class SampleApp(pulumi.ComponentResource):
         )
         namespace_name = namespace.metadata.apply(lambda metadata: metadata.name)
         values = deep_merge(
-            podinfo_values(workload) if workload.is_podinfo else {}, workload.values
+            podinfo_values(workload, args.autoscaled) if workload.is_podinfo else {},
+            workload.values,
         )
         k8s.helm.v3.Release(
             f"{name}-release",
