@@ -327,6 +327,14 @@ def _node_class(props: Props, config: Mapping[str, Any]) -> list[str]:
 # --- Kubernetes ---------------------------------------------------------------------------------
 
 
+def _storage_class_encrypted(props: Props, _: Mapping[str, Any]) -> list[str]:
+    parameters = props.get("parameters") or {}
+    return _when(
+        str(parameters.get("encrypted")).lower() != "true",
+        'the StorageClass makes unencrypted volumes (parameters.encrypted is not "true")',
+    )
+
+
 def _namespace_not_default(props: Props, _: Mapping[str, Any]) -> list[str]:
     if props.get("kind") and props.get("kind") not in NAMESPACED_KINDS:
         return []
@@ -480,6 +488,9 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
           "kubernetes:policy/v1:PodDisruptionBudget": _namespace_not_default,
           "kubernetes:apps/v1:Deployment": _namespace_not_default,
           "kubernetes:helm.sh/v3:Release": _namespace_not_default}),
+    rule("k8s-storage-class-encrypted", "CKV_AWS_3 (EBS encryption), EKS best practices",
+         "StorageClasses make encrypted volumes.", MANDATORY,
+         {"kubernetes:storage.k8s.io/v1:StorageClass": _storage_class_encrypted}),
     rule("k8s-namespace-pod-security", "CIS 4.2.x (Pod Security Admission)",
          "Namespaces enforce a Pod Security level.", MANDATORY,
          {"kubernetes:core/v1:Namespace": _pod_security}),

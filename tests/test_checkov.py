@@ -100,7 +100,9 @@ def reports(tmp_path_factory) -> dict[str, tuple[list[dict[str, Any]], dict[str,
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_program_objects_pass_checkov(reports, variant):
     objects, report = reports[variant]
-    assert {o["kind"] for o in objects} == {"Namespace", "PodDisruptionBudget", "Service"}
+    assert {o["kind"] for o in objects} == {
+        "Namespace", "PodDisruptionBudget", "Service", "StorageClass",
+    }  # fmt: skip
     summary = report["summary"]
     assert summary["resource_count"] == len(objects)
     assert summary["parsing_errors"] == 0

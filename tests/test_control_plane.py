@@ -174,7 +174,7 @@ def test_open_endpoint_is_warned_about_outside_production(run_dev, caplog):
 def test_vpc_cni_gets_its_own_role_through_pod_identity(run_dev):
     run = run_dev()
     addons = {a.inputs["addonName"]: a for a in run.by_type(ADDON)}
-    assert set(addons) == {"eks-pod-identity-agent", "vpc-cni", "coredns"}
+    assert set(addons) == {"eks-pod-identity-agent", "vpc-cni", "coredns", "aws-ebs-csi-driver"}
     cni_role = role_named(run, "-vpc-cni-role")
     assert principals(cni_role.inputs["assumeRolePolicy"]) == [
         {"Service": "pods.eks.amazonaws.com"}

@@ -90,6 +90,11 @@ RESOURCE_CASES = {
         {"kind": "Service", "metadata": {"namespace": "web"}},
         {"kind": "Service", "metadata": {"namespace": "default"}},
     ),
+    "k8s-storage-class-encrypted": (
+        "kubernetes:storage.k8s.io/v1:StorageClass",
+        {"parameters": {"type": "gp3", "encrypted": "true"}},
+        {"parameters": {"type": "gp3"}},
+    ),
     "k8s-namespace-pod-security": (
         "kubernetes:core/v1:Namespace",
         {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "restricted"}}},

@@ -47,7 +47,7 @@ def test_plan_command_prints_the_tree_and_a_count(project_dir, capsys):
     assert "stack dev (us-west-2)" in out
     assert "eks-platform:index:Network" in out
     assert "aws:ec2/vpc:Vpc" in out
-    assert "70 resources (60 cloud resources, 10 components; 4 of them modelled" in out
+    assert "76 resources (65 cloud resources, 11 components; 4 of them modelled" in out
 
 
 def test_plan_command_reports_bad_config_without_traceback(project_dir, capsys):

@@ -40,7 +40,13 @@ def test_the_lock_table_has_every_addon_for_every_supported_minor_with_a_source(
 def test_every_addon_is_pinned_for_the_clusters_minor(run_dev, version):
     pinned = addons(run_dev(kubernetesVersion=version))
     assert pinned == {name: addon_lock()[name][version]["version"] for name in pinned}
-    assert set(pinned) == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"}
+    assert set(pinned) == {
+        "vpc-cni",
+        "coredns",
+        "kube-proxy",
+        "eks-pod-identity-agent",
+        "aws-ebs-csi-driver",
+    }
 
 
 def test_auto_mode_pins_the_coredns_pulumi_eks_installs(run_dev):

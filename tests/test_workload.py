@@ -200,7 +200,7 @@ def test_controller_off_internal_scheme_uses_the_in_tree_annotation(run_dev):
 
 def test_all_off_means_no_kubernetes_side(run_dev):
     off = {"enabled": False}
-    run = run_dev(loadBalancerController=off, workload=off, metricsServer=False)
+    run = run_dev(loadBalancerController=off, workload=off, metricsServer=False, blockStorage=False)
     assert [r for r in run.registrations if r.type.startswith("kubernetes:")] == []
     assert run.by_type(PROVIDER) == []
 

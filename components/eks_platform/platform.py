@@ -21,6 +21,7 @@ from .args.rules import (
     fitted_name,
     open_to_internet,
 )
+from .parts.block_storage import BlockStorage, BlockStorageArgs
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
 from .parts.iam import AwsContext
@@ -343,6 +344,7 @@ class EksPlatform(pulumi.ComponentResource):
             network=network,
             context=context,
             tags=tags,
+            kms_key_arn=key.arn,
         )
 
         self.cluster_name = control_plane.cluster_name
@@ -392,12 +394,15 @@ class EksPlatform(pulumi.ComponentResource):
         network: NetworkRefs,
         context: AwsContext,
         tags: dict[str, str],
+        kms_key_arn: pulumi.Output[str],
     ) -> pulumi.Output[str] | None:
         """Karpenter, the load balancer controller and the sample app; the app's URL if any."""
         mode = args.compute_mode
         # Auto Mode balances load itself; the controller would compete with it.
         controller_enabled = args.load_balancer_controller.enabled and mode != "auto"
-        kubernetes_side = controller_enabled or args.workload.enabled or args.metrics_server
+        kubernetes_side = (
+            controller_enabled or args.workload.enabled or args.metrics_server or args.block_storage
+        )
         if not (kubernetes_side or mode == "karpenter"):
             return None
         # From the cluster's kubeconfig output, never a local file: deploys the same anywhere.
@@ -427,6 +432,21 @@ class EksPlatform(pulumi.ComponentResource):
             app_ready = [*workers_ready, karpenter.node_pool]
         else:
             app_ready = workers_ready
+        if args.block_storage:
+            BlockStorage(
+                f"{name}-storage",
+                BlockStorageArgs(
+                    cluster_name=control_plane.cluster_name,
+                    kms_key_arn=kms_key_arn,
+                    auto_mode=mode == "auto",
+                    addon_version=resolved_addon_versions(args)["aws-ebs-csi-driver"],
+                    workers_ready=workers_ready,
+                    tags=tags,
+                ),
+                provider,
+                context,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         if args.metrics_server:
             # Beside the app, not before it: nothing it serves gates the first deploy.
             MetricsServer(

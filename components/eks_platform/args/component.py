@@ -185,6 +185,8 @@ class EksPlatformArgs(TypedDict, total=False):
     """Managed node groups (at least one; see the node group table)."""
     fargate_profiles: list[FargateProfileInput]
     """Fargate profiles (see the Fargate table); pods they select run on Fargate."""
+    block_storage: bool
+    """EBS CSI driver (Auto Mode has its own) and a default gp3 class encrypted with the key."""
     metrics_server: bool
     """metrics-server (kubectl top, HorizontalPodAutoscalers); the sample app scales on CPU."""
     load_balancer_controller: LoadBalancerControllerInput

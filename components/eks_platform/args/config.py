@@ -147,6 +147,8 @@ class PlatformArgs(BaseModel):
     fargate_profiles: list[FargateProfileArgs] = Field(default_factory=list)
     """Fargate profiles (see the Fargate table); pods they select run on Fargate."""
 
+    block_storage: bool = True
+    """EBS CSI driver (Auto Mode has its own) and a default gp3 class encrypted with the key."""
     metrics_server: bool = True
     """metrics-server (kubectl top, HorizontalPodAutoscalers); the sample app scales on CPU."""
     load_balancer_controller: LoadBalancerControllerArgs = Field(

@@ -13,7 +13,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from ..args.rules import principal_identity, principal_of
-from .iam import AwsContext, service_role, trust_policy
+from .iam import AwsContext, ebs_kms_policy, service_role, trust_policy
 
 AUTO_MODE_POLICIES = (
     "AmazonEKSComputePolicy",
@@ -199,6 +199,21 @@ class ControlPlane(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=cluster_role.role),
         )
+        # Auto Mode runs the EBS driver under the cluster role: it encrypts volumes with the
+        # platform key (the default gp3 class), which needs these grants (EKS user guide,
+        # "Create a storage class").
+        auto_mode_kms = (
+            [
+                aws.iam.RolePolicy(
+                    f"{name}-cluster-role-ebs-kms",
+                    role=cluster_role.role.id,
+                    policy=pulumi.Output.from_input(args.kms_key_arn).apply(ebs_kms_policy),
+                    opts=pulumi.ResourceOptions(parent=cluster_role.role),
+                )
+            ]
+            if args.auto_mode
+            else []
+        )
         # After a destroy deletes the log group, EKS would create it again (without retention or
         # key) while the cluster is being deleted, and the next deploy fails on it; denied, as
         # terraform-aws-eks does (main.tf "cluster_deny_log_group"; issues #2486, #2763).
@@ -271,7 +286,13 @@ class ControlPlane(pulumi.ComponentResource):
                 parent=self,
                 protect=args.protect,
                 # No data edge: EKS finds the log group and the role's policies by name.
-                depends_on=[log_group, kms_policy, deny_log_group, *cluster_role.attachments],
+                depends_on=[
+                    log_group,
+                    kms_policy,
+                    deny_log_group,
+                    *auto_mode_kms,
+                    *cluster_role.attachments,
+                ],
             ),
         )
 

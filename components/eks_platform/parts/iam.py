@@ -105,7 +105,7 @@ def service_role(
     )
     attachments = [
         aws.iam.RolePolicyAttachment(
-            f"{name}-{policy}",
+            f"{name}-{policy.rsplit('/', 1)[-1]}",
             role=role.name,
             policy_arn=context.managed_policy(policy),
             opts=pulumi.ResourceOptions(parent=role),
@@ -113,3 +113,32 @@ def service_role(
         for policy in managed_policies
     ]
     return ServiceRole(role, attachments)
+
+
+def ebs_kms_policy(key_arn: str) -> str:
+    """What EBS needs to encrypt volumes with a customer-managed key (EKS user guide ebs-csi):
+    grants for AWS resources only, and the data-key operations."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                    "Resource": [key_arn],
+                    "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:DescribeKey",
+                    ],
+                    "Resource": [key_arn],
+                },
+            ],
+        }
+    )

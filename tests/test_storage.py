@@ -1,0 +1,89 @@
+"""Block storage: the EBS CSI driver on its own Pod Identity role, a default encrypted gp3 class."""
+
+from __future__ import annotations
+
+import json
+
+CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+
+
+def driver(run):
+    return next(
+        a
+        for a in run.by_type("aws:eks/addon:Addon")
+        if a.inputs["addonName"] == "aws-ebs-csi-driver"
+    )
+
+
+def test_the_driver_runs_on_its_own_role_with_the_platform_key(run_dev):
+    run = run_dev()
+    addon = driver(run)
+    role = run.one("aws:iam/role:Role", "eks-platform-dev-storage-driver-role")
+    assert addon.inputs["podIdentityAssociations"] == [
+        {"serviceAccount": "ebs-csi-controller-sa", "roleArn": role.outputs["arn"]}
+    ]
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "Service": "pods.eks.amazonaws.com"
+    }
+    attachment = run.one(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "eks-platform-dev-storage-driver-role-AmazonEBSCSIDriverPolicy",
+    )
+    assert (
+        attachment.inputs["policyArn"]
+        == "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+    )
+    key = run.one("aws:kms/key:Key").outputs["arn"]
+    grants, data = json.loads(
+        run.one("aws:iam/rolePolicy:RolePolicy", "eks-platform-dev-storage-driver-kms").inputs[
+            "policy"
+        ]
+    )["Statement"]
+    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}} and grants[
+        "Resource"
+    ] == [key]
+    assert "kms:GenerateDataKey*" in data["Action"] and data["Resource"] == [key]
+    # Its controller pods need nodes: created after them, beside the app.
+    assert run.one("aws:eks/nodeGroup:NodeGroup").urn in addon.dependencies
+
+
+def test_one_default_class_gp3_encrypted_with_the_platform_key(run_dev):
+    run = run_dev()
+    (storage_class,) = run.by_type(CLASS)
+    inputs = storage_class.inputs
+    assert inputs["metadata"] == {
+        "name": "gp3",
+        "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+    }
+    assert inputs["provisioner"] == "ebs.csi.aws.com"
+    assert inputs["parameters"] == {
+        "type": "gp3",
+        "encrypted": "true",
+        "kmsKeyId": run.one("aws:kms/key:Key").outputs["arn"],
+    }
+    assert (inputs["volumeBindingMode"], inputs["allowVolumeExpansion"]) == (
+        "WaitForFirstConsumer",
+        True,
+    )
+    assert driver(run).urn in storage_class.dependencies
+
+
+def test_auto_mode_gets_the_class_with_its_own_provisioner_and_no_driver(run_dev):
+    run = run_dev(computeMode="auto", nodeGroups=[])
+    assert [
+        a
+        for a in run.by_type("aws:eks/addon:Addon")
+        if a.inputs["addonName"] == "aws-ebs-csi-driver"
+    ] == []
+    (storage_class,) = run.by_type(CLASS)
+    assert storage_class.inputs["provisioner"] == "ebs.csi.eks.amazonaws.com"
+    # Auto Mode encrypts with the cluster role: it gets the key's grants.
+    assert run.one(
+        "aws:iam/rolePolicy:RolePolicy", "eks-platform-dev-control-plane-cluster-role-ebs-kms"
+    )
+
+
+def test_block_storage_can_be_switched_off(run_dev):
+    run = run_dev(blockStorage=False)
+    assert run.by_type(CLASS) == []
+    assert [r for r in run.registrations if "-storage-" in r.name] == []
