@@ -87,3 +87,48 @@ def test_block_storage_can_be_switched_off(run_dev):
     run = run_dev(blockStorage=False)
     assert run.by_type(CLASS) == []
     assert [r for r in run.registrations if "-storage-" in r.name] == []
+
+
+# --- Cluster Autoscaler (managed mode, autoscaled groups) -------------------------------------------
+
+
+def test_autoscaled_groups_get_the_cluster_autoscaler(run_dev):
+    run = run_dev("prod")  # its node group is autoscaled
+    release = next(
+        r
+        for r in run.by_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["name"] == "cluster-autoscaler"
+    )
+    values = release.inputs["values"]
+    assert (release.inputs["chart"], release.inputs["version"]) == ("cluster-autoscaler", "9.59.0")
+    assert values["autoDiscovery"] == {"clusterName": "eks-platform-prod"}
+    assert values["awsRegion"] == "ap-northeast-2"  # no IMDS with hop limit 1
+    assert values["image"] == {"tag": "v1.35.0"}  # the cluster's minor
+    assert values["extraArgs"]["balance-similar-node-groups"] is True
+    policy = json.loads(
+        run.one("aws:iam/rolePolicy:RolePolicy", "eks-platform-prod-autoscaler-policy").inputs[
+            "policy"
+        ]
+    )
+    write = policy["Statement"][1]
+    assert write["Action"] == [
+        "autoscaling:SetDesiredCapacity",
+        "autoscaling:TerminateInstanceInAutoScalingGroup",
+    ]
+    assert write["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/eks-platform-prod": "owned"}
+    }
+    association = run.one(
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+        "eks-platform-prod-autoscaler-pod-identity",
+    )
+    assert association.inputs["serviceAccount"] == values["rbac"]["serviceAccount"]["name"]
+    assert not [
+        r for r in run_dev().registrations if "-autoscaler" in r.name
+    ]  # dev: not autoscaled
+
+
+def test_karpenter_mode_refuses_autoscaled_groups_besides_the_system_group(run_bad):
+    groups = [{"name": "system"}, {"name": "extra", "autoscaled": True}]
+    message, registered = run_bad({"computeMode": "karpenter", "nodeGroups": groups})
+    assert registered == [] and "Karpenter launches the capacity" in message

@@ -22,6 +22,7 @@ from .args.rules import (
     open_to_internet,
 )
 from .parts.block_storage import BlockStorage, BlockStorageArgs
+from .parts.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
 from .parts.iam import AwsContext
@@ -400,7 +401,8 @@ class EksPlatform(pulumi.ComponentResource):
         mode = args.compute_mode
         # Auto Mode balances load itself; the controller would compete with it.
         controller_enabled = args.load_balancer_controller.enabled and mode != "auto"
-        kubernetes_side = (
+        autoscaler = mode == "managed" and any(group.autoscaled for group in args.node_groups)
+        kubernetes_side = autoscaler or (
             controller_enabled or args.workload.enabled or args.metrics_server or args.block_storage
         )
         if not (kubernetes_side or mode == "karpenter"):
@@ -445,6 +447,20 @@ class EksPlatform(pulumi.ComponentResource):
                 ),
                 provider,
                 context,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if mode == "managed" and any(group.autoscaled for group in args.node_groups):
+            ClusterAutoscaler(
+                f"{name}-autoscaler",
+                ClusterAutoscalerArgs(
+                    cluster_name=control_plane.cluster_name,
+                    kubernetes_version=args.kubernetes_version,
+                    region=args.region,
+                    workers_ready=workers_ready,
+                    egress=network.egress,
+                    tags=tags,
+                ),
+                provider,
                 opts=pulumi.ResourceOptions(parent=self),
             )
         if args.metrics_server:

@@ -480,6 +480,12 @@ class PlatformArgs(BaseModel):
                 version=version,
                 groups=", ".join(skewed),
             )
+        if mode == "karpenter" and any(group.autoscaled for group in value[1:]):
+            raise problem(
+                "autoscaled groups besides the system group are not used with computeMode "
+                "karpenter: Karpenter launches the capacity (the Cluster Autoscaler is for "
+                "managed mode); drop autoscaled or the group"
+            )
         hard = ("NoSchedule", "NoExecute")
         if all(any(taint.effect in hard for taint in group.taints) for group in value):
             raise problem(
