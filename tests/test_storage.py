@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from eks_platform.offline.plan import build_plan
+
 CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 
 
@@ -132,3 +134,34 @@ def test_karpenter_mode_refuses_autoscaled_groups_besides_the_system_group(run_b
     groups = [{"name": "system"}, {"name": "extra", "autoscaled": True}]
     message, registered = run_bad({"computeMode": "karpenter", "nodeGroups": groups})
     assert registered == [] and "Karpenter launches the capacity" in message
+
+
+# --- observability (opt-in) ---------------------------------------------------------------------
+
+
+def test_observability_is_opt_in_on_its_own_role_and_priced(run_dev):
+    assert not [r for r in run_dev().registrations if "-observability" in r.name]
+    run = run_dev(observability=True)
+    addon = run.one("aws:eks/addon:Addon", "eks-platform-dev-observability-addon")
+    role = run.one("aws:iam/role:Role", "eks-platform-dev-observability-role")
+    assert addon.inputs["addonName"] == "amazon-cloudwatch-observability"
+    assert addon.inputs["podIdentityAssociations"] == [
+        {"serviceAccount": "cloudwatch-agent", "roleArn": role.outputs["arn"]}
+    ]
+    plan = build_plan(run)
+    items = {(i.item, i.resource): i for i in plan.cost.items}
+    assert items[("container_insights_observations", "observability")].quantity == 2  # 2 nodes
+    assert items[("cloudwatch_logs_ingest", "observability logs")].quantity == 4
+
+
+def test_observability_needs_egress(run_bad):
+    message, _ = run_bad(
+        {
+            "natMode": "none",
+            "observability": True,
+            "metricsServer": False,
+            "workload": {"enabled": False},
+            "loadBalancerController": {"enabled": False},
+        }
+    )
+    assert "eks-platform:observability = " in message and "monitoring API" in message

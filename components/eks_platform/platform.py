@@ -31,6 +31,7 @@ from .parts.kms import PlatformKey
 from .parts.load_balancer_controller import ControllerArgs, LoadBalancerController
 from .parts.metrics_server import MetricsServer, MetricsServerArgs
 from .parts.network import Network, NetworkArgs, NetworkRefs
+from .parts.observability import Observability, ObservabilityArgs
 from .parts.sample_app import (
     AUTO_MODE_LOAD_BALANCER,
     CONTROLLER_LOAD_BALANCER,
@@ -461,6 +462,18 @@ class EksPlatform(pulumi.ComponentResource):
                     tags=tags,
                 ),
                 provider,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if args.observability:
+            Observability(
+                f"{name}-observability",
+                ObservabilityArgs(
+                    cluster_name=control_plane.cluster_name,
+                    addon_version=resolved_addon_versions(args)["amazon-cloudwatch-observability"],
+                    workers_ready=workers_ready,
+                    tags=tags,
+                ),
+                context,
                 opts=pulumi.ResourceOptions(parent=self),
             )
         if args.metrics_server:

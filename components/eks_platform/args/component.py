@@ -187,6 +187,8 @@ class EksPlatformArgs(TypedDict, total=False):
     """Fargate profiles (see the Fargate table); pods they select run on Fargate."""
     block_storage: bool
     """EBS CSI driver (Auto Mode has its own) and a default gp3 class encrypted with the key."""
+    observability: bool
+    """Container Insights and Fluent Bit logs to CloudWatch (opt-in; priced per node)."""
     metrics_server: bool
     """metrics-server (kubectl top, HorizontalPodAutoscalers); the sample app scales on CPU."""
     load_balancer_controller: LoadBalancerControllerInput

@@ -149,6 +149,8 @@ class PlatformArgs(BaseModel):
 
     block_storage: bool = True
     """EBS CSI driver (Auto Mode has its own) and a default gp3 class encrypted with the key."""
+    observability: bool = False
+    """Container Insights and Fluent Bit logs to CloudWatch (opt-in; priced per node)."""
     metrics_server: bool = True
     """metrics-server (kubectl top, HorizontalPodAutoscalers); the sample app scales on CPU."""
     load_balancer_controller: LoadBalancerControllerArgs = Field(
@@ -496,6 +498,16 @@ class PlatformArgs(BaseModel):
             raise problem(
                 "no node group starts with a node (desiredSize 0 everywhere): CoreDNS would wait "
                 "DEGRADED until its addon times out, and nothing scales the groups up"
+            )
+        return value
+
+    @field_validator("observability")
+    @classmethod
+    def _observability_needs_egress(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and _without_egress(info):
+            raise problem(
+                "the CloudWatch agent publishes to the monitoring API, which is not among the "
+                "private cluster's endpoints; use a natMode with egress"
             )
         return value
 

@@ -306,6 +306,25 @@ def _launched_nodes(pricer: _Pricer, registrations: list[Registration]) -> None:
         )  # fmt: skip
 
 
+def _observability(pricer: _Pricer, registrations: list[Registration]) -> None:
+    """Container Insights observations and Fluent Bit logs, per node at desiredSize (two nodes
+    where none are Pulumi's: Karpenter's and Auto Mode's launched nodes), as assumptions."""
+    if not any(
+        r.type == "aws:eks/addon:Addon"
+        and r.inputs.get("addonName") == "amazon-cloudwatch-observability"
+        for r in registrations
+    ):
+        return
+    groups = [r for r in registrations if r.type == "aws:eks/nodeGroup:NodeGroup"]
+    nodes = sum(int(g.inputs.get("scalingConfig", {}).get("desiredSize", 0)) for g in groups) or 2
+    pricer.add(
+        "container_insights_observations", "observability", nodes * assumption(
+            "observations_per_node_millions"), "million observations", note=f"{nodes} nodes",
+    )  # fmt: skip
+    gb = nodes * assumption("observability_log_gb_per_node")
+    pricer.add("cloudwatch_logs_ingest", "observability logs", gb, "GB", note="assumed volume")
+
+
 def _cpu(quantity: str) -> float:
     text = str(quantity)
     return float(text[:-1]) / 1000 if text.endswith("m") else float(text or 0)
@@ -351,6 +370,7 @@ def estimate_cost(
     ]
     _load_balancers(pricer, registrations, len(public_subnets) or 2)
     _fargate_pods(pricer, registrations)
+    _observability(pricer, registrations)
     for key in by_type.get("aws:kms/key:Key", []):
         pricer.add("kms_key", key.name, 1, "keys")
     for group in by_type.get("aws:cloudwatch/logGroup:LogGroup", []):
