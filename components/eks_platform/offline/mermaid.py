@@ -68,7 +68,15 @@ class _Resources:
         self.controllers = [
             r for r in releases if r.inputs.get("chart") == "aws-load-balancer-controller"
         ]
-        self.apps = [r for r in releases if r not in self.controllers]
+        # Cluster services live in kube-system (metrics-server, Cluster Autoscaler, Karpenter);
+        # the apps users reach live in namespaces of their own.
+        self.system = [
+            r
+            for r in releases
+            if r not in self.controllers and r.inputs.get("namespace") == "kube-system"
+        ]
+        self.apps = [r for r in releases if r not in self.controllers and r not in self.system]
+        self.storage_classes = self.of("kubernetes:storage.k8s.io/v1:StorageClass")
         self.services = [
             s
             for s in self.of("kubernetes:core/v1:Service")
@@ -150,12 +158,17 @@ def _platform(chart: _Chart, res: _Resources) -> None:
             (chart.id(r), f"AWS Load Balancer Controller {r.inputs.get('version')}")
             for r in res.controllers
         ]
+        + [(chart.id(r), f"{r.inputs.get('name')} {r.inputs.get('version')}") for r in res.system]
         + [
             (
                 chart.id(r),
                 f"app {r.inputs.get('name')} ({r.inputs.get('chart')}@{r.inputs.get('version')})",
             )
             for r in res.apps
+        ]
+        + [
+            (chart.id(s), f"StorageClass {s.inputs.get('metadata', {}).get('name')} (default)")
+            for s in res.storage_classes
         ],
     )
     for service in res.services:
