@@ -71,6 +71,10 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     # control plane
     "version-unknown": ({"kubernetesVersion": "1.29"}, "kubernetesVersion", "1.29", "documented support window (known: 1.32"),
     "version-past-standard": ({"kubernetesVersion": "1.32"}, "kubernetesVersion", "1.32", "set upgradePolicy to EXTENDED"),
+    "block-storage-not-boolean": ({"blockStorage": "maybe"}, "blockStorage", "maybe", "valid boolean"),
+    "metrics-server-not-boolean": ({"metricsServer": "often"}, "metricsServer", "often", "valid boolean"),
+    "observability-not-boolean": ({"observability": "sometimes"}, "observability", "sometimes", "valid boolean"),
+    "ami-release-malformed": ({"nodeGroups": [{**GROUP, "amiReleaseVersion": "latest"}]}, "nodeGroups[0].amiReleaseVersion", "latest", "EKS AMI release version such as 1.35.3-20260724"),
     "addon-unknown": ({"addonVersions": {"ebs": "v1.0.0-eksbuild.1"}}, "addonVersions", "ebs", "unknown add-ons ebs (known: amazon-cloudwatch-observability, aws-ebs-csi-driver"),
     "addon-version-malformed": ({"addonVersions": {"coredns": "latest"}}, "addonVersions", "coredns", "not EKS add-on versions such as"),
     "ami-release-other-minor": ({"nodeGroups": [{**GROUP, "amiReleaseVersion": "1.34.6-20260724"}]}, "nodeGroups", "1.34.6-20260724", "AMI releases must be of Kubernetes 1.35"),

@@ -462,6 +462,7 @@ class EksPlatform(pulumi.ComponentResource):
                     tags=tags,
                 ),
                 provider,
+                context,
                 opts=pulumi.ResourceOptions(parent=self),
             )
         if args.observability:

@@ -501,24 +501,12 @@ class PlatformArgs(BaseModel):
             )
         return value
 
-    @field_validator("observability")
+    @field_validator("observability", "metrics_server")
     @classmethod
-    def _observability_needs_egress(cls, value: bool, info: ValidationInfo) -> bool:
+    def _battery_needs_egress(cls, value: bool, info: ValidationInfo) -> bool:
         if value and _without_egress(info):
-            raise problem(
-                "the CloudWatch agent publishes to the monitoring API, which is not among the "
-                "private cluster's endpoints; use a natMode with egress"
-            )
-        return value
-
-    @field_validator("metrics_server")
-    @classmethod
-    def _metrics_server_needs_egress(cls, value: bool, info: ValidationInfo) -> bool:
-        if value and _without_egress(info):
-            raise problem(
-                "metrics-server's image is on registry.k8s.io, which nodes cannot reach with "
-                "natMode none; set metricsServer to false or use a natMode with egress"
-            )
+            why = NEEDS_EGRESS[str(info.field_name)]
+            raise problem("{why}; use a natMode with egress", why=why)
         return value
 
     @field_validator("load_balancer_controller")
@@ -568,6 +556,15 @@ class PlatformArgs(BaseModel):
     def uses_existing_vpc(self) -> bool:
         """True when the stack brings its own VPC."""
         return bool(self.existing_vpc_id)
+
+
+NEEDS_EGRESS = {
+    "observability": "the CloudWatch agent publishes to the monitoring API, which is not among "
+    "the private cluster's endpoints",
+    "metrics_server": "metrics-server's image is on registry.k8s.io, which nodes cannot reach "
+    "with natMode none (set metricsServer to false)",
+}
+"""Batteries that cannot work in a private cluster (natMode none), and why."""
 
 
 def _without_egress(info: ValidationInfo) -> bool:

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .iam import trust_policy
+from .iam import AwsContext, service_role, trust_policy
 
 CHART = "cluster-autoscaler"
 CHART_VERSION = "9.59.0"
@@ -98,18 +98,20 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         name: str,
         args: ClusterAutoscalerArgs,
         provider: k8s.Provider,
+        context: AwsContext,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("eks-platform:index:ClusterAutoscaler", name, None, opts)
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-role",
             assume_role_policy=trust_policy(
                 "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
             ),
+            context=context,
+            tags=args.tags,
+            parent=self,
             description="Cluster Autoscaler through EKS Pod Identity",
-            tags={**args.tags, "Name": f"{name}-role"},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        ).role
         policy = aws.iam.RolePolicy(
             f"{name}-policy",
             role=role.id,
