@@ -291,8 +291,12 @@ def test_dev_costs_at_most_130_usd_and_every_mode_is_estimated(run_dev):
     karpenter_items = {i.item for i in estimates["karpenter"].items}
     assert "ec2:t4g.medium" in karpenter_items  # nodes Karpenter launches, estimated
     auto = estimates["auto"]
-    assert any(i.item == "eks_auto_mode_fee" and not i.priced for i in auto.items)
-    assert any("eks_auto_mode_fee" in w for w in auto.warnings)
+    # The pool's real choice (amd64, on-demand, C/M/R of generation 5+: no t4g) and its fee.
+    (node,) = [i for i in auto.items if i.item.startswith("ec2:") and i.resource.endswith("-eks")]
+    assert node.item in ("ec2:m5.large", "ec2:m6i.large", "ec2:m7i.large")
+    (fee,) = [i for i in auto.items if i.item.startswith("eks_auto_mode_fee:")]
+    assert fee.priced and fee.unit_usd == round(node.unit_usd * 0.12, 5)
+    assert auto.warnings == []
 
 
 def test_karpenter_in_a_brought_vpc_selects_its_subnets_by_id(run_dev):

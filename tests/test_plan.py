@@ -12,7 +12,7 @@ import pytest
 
 from eks_platform.offline import run_stack
 from eks_platform.offline.cli import main as plan_main
-from eks_platform.offline.cost import estimate_cost
+from eks_platform.offline.cost import estimate_cost, spot_discount
 from eks_platform.offline.diff import changed_keys, diff_plans
 from eks_platform.offline.graph import critical_path, resource_graph
 from eks_platform.offline.mermaid import to_mermaid
@@ -61,10 +61,10 @@ def test_cost_arithmetic_on_a_hand_computed_fixture():
     assert lines[("nat_gateway", "nat")] == 32.85  # 730 h x 0.045
     assert lines[("nat_gateway_data", "nat")] == 2.25  # 50 GB x 0.045
     assert lines[("public_ipv4", "eip")] == 3.65  # 730 h x 0.005
-    assert lines[("ec2:t4g.medium", "spot")] == 17.17  # 2 x 730 h x 0.0336 x (1 - 0.65)
+    assert lines[("ec2:t4g.medium", "spot")] == 22.08  # 2 x 730 h x 0.0336 x (1 - 0.55, t4g)
     assert lines[("ebs_gp3", "spot")] == 3.20  # 2 x 20 GB x 0.08
     assert lines[("kms_key", "key")] == 1.00
-    assert estimate.monthly_usd == round(73 + 32.85 + 2.25 + 3.65 + 17.17 + 3.2 + 1, 2)
+    assert estimate.monthly_usd == round(73 + 32.85 + 2.25 + 3.65 + 22.08 + 3.2 + 1, 2)
     assert estimate.warnings == []
 
 
@@ -366,3 +366,21 @@ def test_diff_against_a_git_ref(tmp_path, capsys):
 def test_diff_against_something_that_is_neither(capsys):
     assert plan_main(["dev", "--diff-against", "no-such-ref-or-file"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_spot_discounts_are_per_family_with_a_conservative_default():
+    assert spot_discount("t4g.small") == 0.55 and spot_discount("m5.large") == 0.55
+    assert spot_discount("x9z.huge") == 0.5  # the default for families not observed
+
+
+def test_log_storage_and_an_idle_load_balancer_are_priced_as_stated():
+    group = reg(
+        "logs",
+        "aws:cloudwatch/logGroup:LogGroup",
+        {"name": "/aws/eks/c/cluster", "retentionInDays": 90},
+    )
+    lines = {(i.item, i.resource): i for i in estimate_cost([group], "us-east-1", TODAY).items}
+    assert (
+        lines[("cloudwatch_logs_storage", "logs")].quantity == 5 * 3
+    )  # 5 GB a month, 3 months kept
+    assert lines[("cloudwatch_logs_storage", "logs")].monthly_usd == 0.45

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -95,6 +96,10 @@ class _Pricer:
     def unit_price(self, item: str) -> tuple[float | None, str]:
         if self.prices is None:
             return None, ""
+        if item.startswith("eks_auto_mode_fee:"):  # a share of the type's on-demand price
+            usd, _ = self.unit_price("ec2:" + item.removeprefix("eks_auto_mode_fee:"))
+            share = float(assumption("auto_mode_fee_share"))
+            return (None, "") if usd is None else (round(usd * share, 5), "estimate")
         if item.startswith("ec2:"):
             entry = self.prices["ec2"].get(item.removeprefix("ec2:"))
         else:
@@ -153,7 +158,6 @@ def _volumes(pricer: _Pricer, template: Registration, count: int, resource: str)
 
 def _node_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
     templates = _launch_templates(registrations)
-    spot_share = 1 - assumption("spot_discount")
     for group in (r for r in registrations if r.type == "aws:eks/nodeGroup:NodeGroup"):
         inputs = group.inputs
         desired = int(inputs.get("scalingConfig", {}).get("desiredSize", 0))
@@ -164,7 +168,7 @@ def _node_groups(pricer: _Pricer, registrations: list[Registration]) -> None:
             group.name,
             desired * pricer.hours,
             "instance-hours",
-            per_month_factor=spot_share if spot else 1.0,
+            per_month_factor=1 - spot_discount(instance_type) if spot else 1.0,
             note=f"{desired} x {instance_type}" + (", Spot" if spot else ", on-demand"),
         )
         template = templates.get(inputs.get("launchTemplate", {}).get("id"))
@@ -247,7 +251,7 @@ def _pod_requests(release: Registration) -> tuple[int, float, float]:
     values = release.inputs.get("values", {})
     requests = values.get("resources", {}).get("requests", {})
     return (
-        int(values.get("replicaCount", 1)),
+        int(values.get("replicaCount", values.get("replicas", 1))),
         _cpu(requests.get("cpu", "0")),
         _memory_gb(requests.get("memory", "0")),
     )
@@ -273,6 +277,39 @@ def _requirement(pool: Registration, key: str) -> list[str]:
     return next((r.get("values", []) for r in requirements if r.get("key") == key), [])
 
 
+def spot_discount(instance_type: str) -> float:
+    """The Spot discount of the type's family (t4g, m5, ...), or the conservative default."""
+    table = price_table()["spot_discounts"]
+    family = instance_type.split(".", 1)[0]
+    return float(table["families"].get(family, table["default"]))
+
+
+# Auto Mode's built-in general-purpose pool: amd64, on-demand, C/M/R of generation 5 or newer
+# (EKS user guide "set-builtin-node-pools"). Memory of a .large by family letter.
+AUTO_MODE_FAMILY = re.compile(r"[cmr]([5-9])[a-z]*")
+LARGE_MEMORY_GIB = {"c": 4, "m": 8, "r": 16}
+
+
+def _auto_mode_choice(pricer: _Pricer, cpu: float, memory: float) -> tuple[str, int]:
+    """The cheapest .large the pool may launch that fits the pods (count x price), as the
+    pool's own choice is modelled here: 2 vCPU each, memory by family."""
+    headroom = float(assumption("launched_node_headroom"))
+    best: tuple[float, str, int] | None = None
+    for name in sorted((pricer.prices or {}).get("ec2", {})):
+        family, size = name.split(".", 1)
+        if size != "large" or not AUTO_MODE_FAMILY.fullmatch(family) or "g" in family[2:]:
+            continue
+        count = max(
+            1,
+            math.ceil(cpu * headroom / 2),
+            math.ceil(memory * headroom / LARGE_MEMORY_GIB[family[0]]),
+        )
+        usd, _ = pricer.unit_price(f"ec2:{name}")
+        if usd is not None and (best is None or count * usd < best[0]):
+            best = (count * usd, name, count)
+    return (best[1], best[2]) if best else ("m5.large", 1)
+
+
 def _launched_nodes(pricer: _Pricer, registrations: list[Registration]) -> None:
     """Karpenter and Auto Mode launch nodes for pending pods; the plan cannot see them, so it
     prices enough for the requested pods plus headroom (an assumption, listed)."""
@@ -286,23 +323,26 @@ def _launched_nodes(pricer: _Pricer, registrations: list[Registration]) -> None:
         return
     cpu, memory = _requested(registrations)
     headroom = assumption("launched_node_headroom")
-    # t4g.medium / t3.medium: 2 vCPU, 4 GiB.
-    count = max(1, math.ceil(cpu * headroom / 2), math.ceil(memory * headroom / 4))
     source = pools[0] if pools else auto[0]
-    arm = not pools or "arm64" in _requirement(pools[0], "kubernetes.io/arch")
     spot = bool(pools) and "spot" in _requirement(pools[0], "karpenter.sh/capacity-type")
-    instance_type = "t4g.medium" if arm else "t3.medium"
+    if pools:
+        # t4g.medium / t3.medium: 2 vCPU, 4 GiB.
+        count = max(1, math.ceil(cpu * headroom / 2), math.ceil(memory * headroom / 4))
+        arm = "arm64" in _requirement(pools[0], "kubernetes.io/arch")
+        instance_type = "t4g.medium" if arm else "t3.medium"
+    else:
+        instance_type, count = _auto_mode_choice(pricer, cpu, memory)
     note = f"{count} x {instance_type} for {cpu:g} vCPU / {memory:g} GiB requested (estimate)"
     pricer.add(
         f"ec2:{instance_type}", source.name, count * pricer.hours, "instance-hours",
-        per_month_factor=(1 - assumption("spot_discount")) if spot else 1.0,
+        per_month_factor=(1 - spot_discount(instance_type)) if spot else 1.0,
         note=note + (", Spot" if spot else ", on-demand"),
     )  # fmt: skip
     pricer.add("ebs_gp3", source.name, count * 20, "GB-months", note=f"{count} x 20 GiB")
     if auto:
         pricer.add(
-            "eks_auto_mode_fee", source.name, count * pricer.hours, "instance-hours",
-            note="EKS Auto Mode management fee per node (not in the price table)",
+            f"eks_auto_mode_fee:{instance_type}", source.name, count * pricer.hours,
+            "instance-hours", note="EKS Auto Mode management fee, a share of on-demand",
         )  # fmt: skip
 
 
@@ -372,11 +412,19 @@ def estimate_cost(
     _fargate_pods(pricer, registrations)
     _observability(pricer, registrations)
     for key in by_type.get("aws:kms/key:Key", []):
-        pricer.add("kms_key", key.name, 1, "keys")
+        rotates = key.inputs.get("enableKeyRotation")
+        note = "year 1; 2 USD/month in year 2, 3 after (rotation)" if rotates else ""
+        pricer.add("kms_key", key.name, 1, "keys", note=note)
     for group in by_type.get("aws:cloudwatch/logGroup:LogGroup", []):
         control_plane = str(group.inputs.get("name", "")).startswith("/aws/eks/")
         gb = assumption("control_plane_log_gb" if control_plane else "flow_log_gb")
         pricer.add("cloudwatch_logs_ingest", group.name, gb, "GB", note="assumed volume")
+        # Full at steady state: the retention's worth of ingest (capped at a year here).
+        months = min(12, max(1, int(group.inputs.get("retentionInDays") or 365) // 30))
+        pricer.add(
+            "cloudwatch_logs_storage", group.name, gb * months, "GB-months",
+            note=f"{months} months kept",
+        )  # fmt: skip
     for endpoint in by_type.get("aws:ec2/vpcEndpoint:VpcEndpoint", []):
         if endpoint.inputs.get("vpcEndpointType") == "Interface":
             zones = len(endpoint.inputs.get("subnetIds", [])) or 1
