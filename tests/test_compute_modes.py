@@ -295,7 +295,7 @@ def test_dev_costs_at_most_130_usd_and_every_mode_is_estimated(run_dev):
     (node,) = [i for i in auto.items if i.item.startswith("ec2:") and i.resource.endswith("-eks")]
     assert node.item in ("ec2:m5.large", "ec2:m6i.large", "ec2:m7i.large")
     (fee,) = [i for i in auto.items if i.item.startswith("eks_auto_mode_fee:")]
-    assert fee.priced and fee.unit_usd == round(node.unit_usd * 0.12, 5)
+    assert fee.priced and fee.unit_usd == round((node.unit_usd or 0) * 0.12, 5)
     assert auto.warnings == []
 
 

@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pulumi
 from rich.console import Console
@@ -27,6 +28,7 @@ from rich.text import Text
 
 from ..args.config import ConfigError
 from ..args.versions import today as judging_day
+from .cost import PRICES_VARIABLE
 from .destroy import destroy_order_json
 from .diff import BaseUnavailableError, base_plan, diff_plans, render_diff
 from .mermaid import to_mermaid
@@ -43,6 +45,19 @@ def _parse_override(text: str) -> tuple[str, str]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
     return key, value
+
+
+class _UsePrices(argparse.Action):
+    """``--prices FILE``: plan with that table (an argparse error, exit 2, if it is missing)."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: Any, values: Any, _: Any = None
+    ) -> None:
+        path = Path(str(values))
+        if not path.is_file():
+            parser.error(f"no price table at {path}")
+        os.environ[PRICES_VARIABLE] = str(path.resolve())
+        setattr(namespace, self.dest, path)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_parse_override,
         metavar="KEY=VALUE",
         help="override a config value (project keys without namespace; JSON for lists and maps)",
+    )
+    parser.add_argument(
+        "--prices",
+        action=_UsePrices,
+        metavar="FILE",
+        help="plan with this price table (built by python -m eks_platform.offline.refresh_prices)",
     )
     parser.add_argument(
         "--destroy-order",

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ..args.versions import SUPPORT_WINDOWS
@@ -26,10 +28,41 @@ FARGATE_MIN_VCPU = 0.25
 FARGATE_MIN_GB = 0.5
 
 
+PRICES_VARIABLE = "EKS_PLATFORM_PRICES"
+"""A price table file to plan with instead of the package's (``--prices``; refresh_prices)."""
+STALE_AFTER_DAYS = 90
+
+
 @cache
-def price_table() -> dict[str, Any]:
+def _table(path: str) -> dict[str, Any]:
+    if path:
+        return json.loads(Path(path).read_text())
     text = resources.files("eks_platform").joinpath("offline", "data", "prices.json").read_text()
     return json.loads(text)
+
+
+def price_table() -> dict[str, Any]:
+    """The package's table, or the file ``EKS_PLATFORM_PRICES`` names."""
+    return _table(os.environ.get(PRICES_VARIABLE, ""))
+
+
+def table_warnings(today: datetime.date) -> list[str]:
+    """Which table is in use, the regions it covers, and whether it is stale."""
+    table = price_table()
+    source = os.environ.get(PRICES_VARIABLE) or "the package's prices.json"
+    warnings = []
+    dated = table.get("date", "")
+    try:
+        age = (today - datetime.date.fromisoformat(dated)).days
+    except ValueError:
+        age = None
+    if age is None or age > STALE_AFTER_DAYS:
+        when = f"dated {dated}, {age} days old" if age is not None else "undated"
+        warnings.append(
+            f"price table {source} is {when} (covers {', '.join(sorted(table['regions']))}): "
+            "refresh it with python -m eks_platform.offline.refresh_prices"
+        )
+    return warnings
 
 
 def assumption(name: str) -> Any:
@@ -385,6 +418,7 @@ def estimate_cost(
     """The monthly estimate for a recorded run in ``region``."""
     today = today or judging_day()
     pricer = _Pricer(region)
+    pricer.estimate.warnings += table_warnings(today)
     by_type: dict[str, list[Registration]] = {}
     registrations = sorted(registrations, key=lambda r: r.urn)  # stable line order
     for registration in registrations:
@@ -437,6 +471,8 @@ def estimate_cost(
         f"{name.replace('_', ' ')}: {entry['value']} ({entry['why']})"
         for name, entry in price_table()["assumptions"].items()
     ] + [
+        f"prices: {os.environ.get(PRICES_VARIABLE) or 'the package table'} dated "
+        f"{price_table().get('date', '?')}, regions {', '.join(sorted(price_table()['regions']))}",
         "Linux on-demand prices; node counts at desiredSize; EBS from launch templates",
         "not included: data transfer out, cross-AZ traffic, ECR storage, the rest of the account",
     ]
