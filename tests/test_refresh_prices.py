@@ -27,6 +27,7 @@ def test_a_table_is_built_from_offer_files(tmp_path):
     assert prices["nlb"]["usd"] == 0.0252  # the network load balancer, not the application one
     assert prices["nat_gateway"]["usd"] == 0.048 and prices["kms_key"]["usd"] == 1.0
     assert prices["eks_control_plane_extended"]["usd"] == 0.6
+    assert prices["eks_auto_mode_fee"]["m5.large"]["usd"] == 0.01284  # per type, from EKSAutoUsage
     entry = prices["fargate_vcpu"]
     assert (entry["date"], entry["offer_version"]) == ("2026-11-20", "20261120000000")
     assert entry["source"] == "AWS Price List AmazonECS offer file"
@@ -78,3 +79,25 @@ def test_planning_with_a_refreshed_table_and_its_age(
     )
     warnings = json.loads(capsys.readouterr().out)["cost"]["warnings"]
     assert any("is dated 2026-11-20, 101 days old (covers eu-west-1)" in w for w in warnings)
+
+
+def test_auto_mode_fee_comes_from_the_price_list_when_the_table_has_it(
+    tmp_path, capsys, no_price_override
+):
+    out = tmp_path / "prices.json"
+    refresh_main(["--region", "eu-west-1", "--offers", str(OFFERS), "--out", str(out)])
+    capsys.readouterr()
+    args = [
+        "dev",
+        "--set",
+        "aws:region=eu-west-1",
+        "--set",
+        "computeMode=auto",
+        "--set",
+        "nodeGroups=[]",
+    ]
+    assert plan_main([*args, "--prices", str(out), "--format", "json"]) == 0
+    items = json.loads(capsys.readouterr().out)["cost"]["items"]
+    fee = next(i for i in items if i["item"].startswith("eks_auto_mode_fee:"))
+    # The refreshed table priced only m5.large's fee: the pool's choice among what is priced.
+    assert fee["item"] == "eks_auto_mode_fee:m5.large" and fee["unit_usd"] == 0.01284

@@ -129,8 +129,13 @@ class _Pricer:
     def unit_price(self, item: str) -> tuple[float | None, str]:
         if self.prices is None:
             return None, ""
-        if item.startswith("eks_auto_mode_fee:"):  # a share of the type's on-demand price
-            usd, _ = self.unit_price("ec2:" + item.removeprefix("eks_auto_mode_fee:"))
+        if item.startswith("eks_auto_mode_fee:"):
+            instance_type = item.removeprefix("eks_auto_mode_fee:")
+            listed = self.prices.get("eks_auto_mode_fee", {}).get(instance_type)
+            if listed:  # a refreshed table has the price list's fee per type
+                return listed["usd"], "" if listed["confidence"] == "published" else "estimate"
+            # Else a share of the type's on-demand price (an estimate).
+            usd, _ = self.unit_price(f"ec2:{instance_type}")
             share = float(assumption("auto_mode_fee_share"))
             return (None, "") if usd is None else (round(usd * share, 5), "estimate")
         if item.startswith("ec2:"):

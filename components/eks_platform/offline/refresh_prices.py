@@ -93,6 +93,21 @@ RULES = (
 )
 
 
+def auto_mode_fee_rule(types: Sequence[str]) -> Rule:
+    """EKS Auto Mode's management fee, per instance type (AmazonEKS offer, operation
+    EKSAutoUsage; awslabs/eks-node-viewer pkg/aws/pricing.go reads the same)."""
+    wanted = set(types)
+    return Rule(
+        "eks_auto_mode_fee",
+        "AmazonEKS",
+        lambda a: (
+            "EKSAutoUsage" in (a.get("operation", "") + a.get("usagetype", ""))
+            and a.get("instanceType") in wanted
+        ),
+        "hour",
+    )
+
+
 def ec2_rule(types: Sequence[str]) -> Rule:
     """Linux on-demand, shared tenancy, no pre-installed software, used capacity."""
     wanted = set(types)
@@ -146,7 +161,8 @@ def read_offer(source: str, rules: Sequence[Rule]) -> dict[str, dict[str, Any]]:
             }
             for rule in rules:
                 if rule.matches(attributes):
-                    key = f"ec2:{attributes['instanceType']}" if rule.item == "ec2" else rule.item
+                    per_type = rule.item in ("ec2", "eks_auto_mode_fee")
+                    key = f"{rule.item}:{attributes['instanceType']}" if per_type else rule.item
                     matched[sku] = key
     meta = _metadata(source)
     entries: dict[str, dict[str, Any]] = {}
@@ -163,7 +179,7 @@ def read_offer(source: str, rules: Sequence[Rule]) -> dict[str, dict[str, Any]]:
                         continue  # a free tier dimension beside the priced one
                     entries[key] = {
                         "usd": usd,
-                        "unit": units["ec2" if key.startswith("ec2:") else key],
+                        "unit": units[key.split(":", 1)[0]],
                         "source": f"AWS Price List {meta.get('offerCode', '?')} offer file",
                         "date": meta.get("publicationDate", "")[:10],
                         "offer_version": meta.get("version", ""),
@@ -177,15 +193,16 @@ def build_table(
 ) -> dict[str, Any]:
     """A price table (prices.json's format) for ``regions``; ``locate(offer, region)`` names the
     file or URL of an offer."""
-    rules = (*RULES, ec2_rule(instance_types))
+    rules = (*RULES, ec2_rule(instance_types), auto_mode_fee_rule(instance_types))
     table: dict[str, Any] = {"regions": {}}
     for region in regions:
-        prices: dict[str, Any] = {"ec2": {}}
+        prices: dict[str, Any] = {"ec2": {}, "eks_auto_mode_fee": {}}
         for offer in sorted({rule.offer for rule in rules}):
             found = read_offer(locate(offer, region), [r for r in rules if r.offer == offer])
             for key, entry in found.items():
-                if key.startswith("ec2:"):
-                    prices["ec2"][key.removeprefix("ec2:")] = entry
+                if ":" in key:
+                    group, instance_type = key.split(":", 1)
+                    prices[group][instance_type] = entry
                 else:
                     prices[key] = entry
         prices.setdefault(
