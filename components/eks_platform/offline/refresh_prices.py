@@ -93,35 +93,33 @@ RULES = (
 )
 
 
+def per_type_rule(
+    item: str, offer: str, types: Sequence[str], matches: Callable[[Attributes], bool]
+) -> Rule:
+    """A rule priced per instance type, for the types the table lists."""
+    wanted = set(types)
+    return Rule(item, offer, lambda a: a.get("instanceType") in wanted and matches(a), "hour")
+
+
 def auto_mode_fee_rule(types: Sequence[str]) -> Rule:
     """EKS Auto Mode's management fee, per instance type (AmazonEKS offer, operation
     EKSAutoUsage; awslabs/eks-node-viewer pkg/aws/pricing.go reads the same)."""
-    wanted = set(types)
-    return Rule(
-        "eks_auto_mode_fee",
-        "AmazonEKS",
-        lambda a: (
-            "EKSAutoUsage" in (a.get("operation", "") + a.get("usagetype", ""))
-            and a.get("instanceType") in wanted
-        ),
-        "hour",
-    )
+    return per_type_rule(
+        "eks_auto_mode_fee", "AmazonEKS", types,
+        lambda a: "EKSAutoUsage" in (a.get("operation", "") + a.get("usagetype", "")),
+    )  # fmt: skip
 
 
 def ec2_rule(types: Sequence[str]) -> Rule:
     """Linux on-demand, shared tenancy, no pre-installed software, used capacity."""
-    wanted = set(types)
-    return Rule(
-        "ec2",
-        "AmazonEC2",
-        lambda a: (
-            a.get("instanceType") in wanted
-            and a.get("operatingSystem") == "Linux"
-            and a.get("tenancy") == "Shared"
-            and a.get("preInstalledSw") == "NA"
-            and a.get("capacitystatus") == "Used"
-        ),
-        "hour",
+    linux = {
+        "operatingSystem": "Linux",
+        "tenancy": "Shared",
+        "preInstalledSw": "NA",
+        "capacitystatus": "Used",
+    }
+    return per_type_rule(
+        "ec2", "AmazonEC2", types, lambda a: all(a.get(k) == v for k, v in linux.items())
     )
 
 
