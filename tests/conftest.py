@@ -21,6 +21,14 @@ PINNED_TODAY = "2026-11-30"
 standard support on 2026-12-02, 1.35 on 2027-03-27)."""
 
 
+NO_EGRESS_NEEDED = {
+    "loadBalancerController": {"enabled": False},
+    "workload": {"enabled": False},
+    "metricsServer": False,
+}
+"""What a natMode none stack must leave out: everything whose image is outside ECR."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Pins the package's notion of today before any test module is imported (some plan at
     import), for this process and every command the tests start."""

@@ -13,6 +13,7 @@ import dataclasses
 import json
 
 import pytest
+from conftest import NO_EGRESS_NEEDED
 
 from eks_platform.offline.cli import main as plan_main
 from eks_platform.offline.destroy import wave_of
@@ -20,11 +21,7 @@ from eks_platform.offline.graph import resource_graph
 from eks_platform.offline.plan import build_plan
 from eks_platform.offline.pulumi_eks import with_modelled
 
-PRIVATE = {
-    "loadBalancerController": {"enabled": False},
-    "workload": {"enabled": False},
-    "metricsServer": False,
-}
+PRIVATE = NO_EGRESS_NEEDED
 MODES = {
     "managed-nat-instance": {},
     "managed-nat-single": {"natMode": "single"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import NO_EGRESS_NEEDED
 
 from eks_platform.offline.cli import main as plan_main
 from eks_platform.offline.forecast import replace_on
@@ -14,12 +15,7 @@ from eks_platform.offline.pulumi_eks import with_modelled
 MODES = [
     {},
     {"natMode": "per_az"},
-    {
-        "natMode": "none",
-        "loadBalancerController": {"enabled": False},
-        "workload": {"enabled": False},
-        "metricsServer": False,
-    },
+    {"natMode": "none", **NO_EGRESS_NEEDED},
     {"computeMode": "karpenter"},
     {"computeMode": "auto", "nodeGroups": []},
     {"fargateProfiles": [{"name": "batch", "selectors": [{"namespace": "batch"}]}]},

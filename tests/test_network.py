@@ -7,6 +7,7 @@ import ipaddress
 import json
 
 import pytest
+from conftest import NO_EGRESS_NEEDED
 
 from eks_platform.args.cidr import plan_subnets
 
@@ -130,11 +131,7 @@ def test_public_route_table_routes_to_the_internet_gateway(run_dev):
 
 
 # natMode none: nothing that pulls an image from outside ECR (the controller, podinfo).
-PRIVATE = {
-    "loadBalancerController": {"enabled": False},
-    "workload": {"enabled": False},
-    "metricsServer": False,
-}
+PRIVATE = NO_EGRESS_NEEDED
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from conftest import NO_EGRESS_NEEDED
 
 from eks_platform.offline.cli import main as plan_main
 from eks_platform.offline.preflight import (
@@ -21,11 +22,7 @@ from eks_platform.offline.preflight import (
 from eks_platform.offline.pulumi_eks import with_modelled
 from eks_platform.offline.recorder import Registration
 
-PRIVATE = {
-    "loadBalancerController": {"enabled": False},
-    "workload": {"enabled": False},
-    "metricsServer": False,
-}
+PRIVATE = NO_EGRESS_NEEDED
 AUTO = {"computeMode": "auto", "nodeGroups": []}
 FARGATE = {"fargateProfiles": [{"name": "batch", "selectors": [{"namespace": "batch"}]}]}
 PINNED = {"computeMode": "karpenter", "karpenter": {"amiAlias": "al2023@v20260724"}}

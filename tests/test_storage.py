@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from conftest import NO_EGRESS_NEEDED
+
 from eks_platform.offline.plan import build_plan
 
 CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
@@ -155,13 +157,5 @@ def test_observability_is_opt_in_on_its_own_role_and_priced(run_dev):
 
 
 def test_observability_needs_egress(run_bad):
-    message, _ = run_bad(
-        {
-            "natMode": "none",
-            "observability": True,
-            "metricsServer": False,
-            "workload": {"enabled": False},
-            "loadBalancerController": {"enabled": False},
-        }
-    )
+    message, _ = run_bad({"natMode": "none", "observability": True, **NO_EGRESS_NEEDED})
     assert "eks-platform:observability = " in message and "monitoring API" in message

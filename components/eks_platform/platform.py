@@ -276,6 +276,7 @@ class EksPlatform(pulumi.ComponentResource):
             pulumi.log.warn(warning, resource=self)
         tags = common_tags(platform.production)
         context = AwsContext.lookup(platform.region, pulumi.InvokeOptions(parent=self))
+        addon_versions = resolved_addon_versions(platform)
         child = pulumi.ResourceOptions(parent=self)
 
         key = PlatformKey(
@@ -310,7 +311,7 @@ class EksPlatform(pulumi.ComponentResource):
                 deletion_protection=platform.deletion_protection,
                 protect=platform.protect,
                 auto_mode=platform.compute_mode == "auto",
-                addon_versions=resolved_addon_versions(platform),
+                addon_versions=addon_versions,
                 admin_principal_arns=platform.admin_principal_arns,
                 read_only_principal_arns=platform.read_only_principal_arns,
                 tags=tags,
@@ -331,7 +332,7 @@ class EksPlatform(pulumi.ComponentResource):
                     fargate_profiles=platform.fargate_profiles,
                     ready=control_plane.addons_ready,
                     kubernetes_version=platform.kubernetes_version,
-                    coredns_version=resolved_addon_versions(platform)["coredns"],
+                    coredns_version=addon_versions["coredns"],
                     tags=tags,
                 ),
                 context,
@@ -347,6 +348,7 @@ class EksPlatform(pulumi.ComponentResource):
             context=context,
             tags=tags,
             kms_key_arn=key.arn,
+            addon_versions=addon_versions,
         )
 
         self.cluster_name = control_plane.cluster_name
@@ -397,6 +399,7 @@ class EksPlatform(pulumi.ComponentResource):
         context: AwsContext,
         tags: dict[str, str],
         kms_key_arn: pulumi.Output[str],
+        addon_versions: dict[str, str],
     ) -> pulumi.Output[str] | None:
         """Karpenter, the load balancer controller and the sample app; the app's URL if any."""
         mode = args.compute_mode
@@ -442,7 +445,7 @@ class EksPlatform(pulumi.ComponentResource):
                     cluster_name=control_plane.cluster_name,
                     kms_key_arn=kms_key_arn,
                     auto_mode=mode == "auto",
-                    addon_version=resolved_addon_versions(args)["aws-ebs-csi-driver"],
+                    addon_version=addon_versions["aws-ebs-csi-driver"],
                     workers_ready=workers_ready,
                     tags=tags,
                 ),
@@ -470,7 +473,7 @@ class EksPlatform(pulumi.ComponentResource):
                 f"{name}-observability",
                 ObservabilityArgs(
                     cluster_name=control_plane.cluster_name,
-                    addon_version=resolved_addon_versions(args)["amazon-cloudwatch-observability"],
+                    addon_version=addon_versions["amazon-cloudwatch-observability"],
                     workers_ready=workers_ready,
                     tags=tags,
                 ),

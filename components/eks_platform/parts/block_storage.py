@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .iam import AwsContext, ebs_kms_policy, service_role, trust_policy
+from .iam import POD_IDENTITY_TRUST, AwsContext, ebs_kms_policy, service_role
 
 ADDON = "aws-ebs-csi-driver"
 SERVICE_ACCOUNT = "ebs-csi-controller-sa"
@@ -60,9 +60,7 @@ class BlockStorage(pulumi.ComponentResource):
         if not args.auto_mode:
             role = service_role(
                 f"{name}-driver-role",
-                assume_role_policy=trust_policy(
-                    "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
-                ),
+                assume_role_policy=POD_IDENTITY_TRUST,
                 managed_policies=["service-role/AmazonEBSCSIDriverPolicy"],
                 context=context,
                 tags=args.tags,

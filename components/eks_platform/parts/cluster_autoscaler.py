@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .iam import AwsContext, service_role, trust_policy
+from .iam import POD_IDENTITY_TRUST, AwsContext, service_role
 
 CHART = "cluster-autoscaler"
 CHART_VERSION = "9.59.0"
@@ -104,9 +104,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         super().__init__("eks-platform:index:ClusterAutoscaler", name, None, opts)
         role = service_role(
             f"{name}-role",
-            assume_role_policy=trust_policy(
-                "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
-            ),
+            assume_role_policy=POD_IDENTITY_TRUST,
             context=context,
             tags=args.tags,
             parent=self,

@@ -13,7 +13,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from ..args.rules import principal_identity, principal_of
-from .iam import AwsContext, ebs_kms_policy, service_role, trust_policy
+from .iam import POD_IDENTITY_TRUST, AwsContext, ebs_kms_policy, service_role, trust_policy
 
 AUTO_MODE_POLICIES = (
     "AmazonEKSComputePolicy",
@@ -328,9 +328,7 @@ class ControlPlane(pulumi.ComponentResource):
         )
         cni_role = service_role(
             f"{name}-vpc-cni-role",
-            assume_role_policy=trust_policy(
-                "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
-            ),
+            assume_role_policy=POD_IDENTITY_TRUST,
             managed_policies=["AmazonEKS_CNI_Policy"],
             context=context,
             tags=tags,

@@ -49,6 +49,10 @@ def trust_policy(
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
+POD_IDENTITY_TRUST = trust_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
+"""Trust for a role that EKS Pod Identity hands to a service account (it tags the session)."""
+
+
 @dataclass(frozen=True)
 class ServiceRole:
     role: aws.iam.Role

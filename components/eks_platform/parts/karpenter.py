@@ -18,7 +18,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..args.compute import KarpenterArgs
-from .iam import AwsContext, trust_policy
+from .iam import POD_IDENTITY_TRUST, AwsContext
 from .iam import node_role as make_node_role
 
 CHART = "oci://public.ecr.aws/karpenter/karpenter"
@@ -198,9 +198,7 @@ class Karpenter(pulumi.ComponentResource):
 
         controller_role = aws.iam.Role(
             f"{name}-controller-role",
-            assume_role_policy=trust_policy(
-                "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
-            ),
+            assume_role_policy=POD_IDENTITY_TRUST,
             description="Karpenter controller through EKS Pod Identity",
             tags={**args.tags, "Name": f"{name}-controller-role"},
             opts=child,

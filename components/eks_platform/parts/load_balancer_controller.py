@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .iam import trust_policy
+from .iam import POD_IDENTITY_TRUST
 
 # eks-charts chart pinned together with the IAM policy in data/ (same release, v3.5.0).
 CONTROLLER_CHART = "aws-load-balancer-controller"
@@ -67,9 +67,7 @@ class LoadBalancerController(pulumi.ComponentResource):
         super().__init__("eks-platform:index:LoadBalancerController", name, None, opts)
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=trust_policy(
-                "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
-            ),
+            assume_role_policy=POD_IDENTITY_TRUST,
             description="AWS Load Balancer Controller through EKS Pod Identity",
             tags={**args.tags, "Name": f"{name}-role"},
             opts=pulumi.ResourceOptions(parent=self),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .iam import AwsContext, service_role, trust_policy
+from .iam import POD_IDENTITY_TRUST, AwsContext, service_role
 
 ADDON = "amazon-cloudwatch-observability"
 SERVICE_ACCOUNT = "cloudwatch-agent"
@@ -45,9 +45,7 @@ class Observability(pulumi.ComponentResource):
         super().__init__("eks-platform:index:Observability", name, None, opts)
         role = service_role(
             f"{name}-role",
-            assume_role_policy=trust_policy(
-                "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
-            ),
+            assume_role_policy=POD_IDENTITY_TRUST,
             managed_policies=["CloudWatchAgentServerPolicy"],
             context=context,
             tags=args.tags,
