@@ -22,7 +22,7 @@ from eks_platform.args.compute import (
     TaintArgs,
 )
 from eks_platform.args.config import PlatformArgs
-from eks_platform.args.workload import LoadBalancerControllerArgs, WorkloadArgs
+from eks_platform.args.workload import LoadBalancerControllerArgs, TlsArgs, WorkloadArgs
 from eks_platform.generate.schema import SCHEMA_FILE, component_schema, undocumented, version
 from eks_platform.offline import run_stack
 from eks_platform.offline.mocks import PlatformMocks
@@ -38,6 +38,7 @@ MIRRORS = {
     component_args.FargateProfileInput: FargateProfileArgs,
     component_args.FargateSelectorInput: FargateSelectorArgs,
     component_args.WorkloadInput: WorkloadArgs,
+    component_args.TlsInput: TlsArgs,
     component_args.LoadBalancerControllerInput: LoadBalancerControllerArgs,
 }
 

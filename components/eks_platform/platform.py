@@ -25,6 +25,7 @@ from .parts.block_storage import BlockStorage, BlockStorageArgs
 from .parts.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
+from .parts.dns import Certificate, CertificateArgs, alias_record
 from .parts.iam import AwsContext
 from .parts.karpenter import Karpenter, KarpenterComponentArgs
 from .parts.kms import PlatformKey
@@ -260,7 +261,10 @@ class EksPlatform(pulumi.ComponentResource):
     private_subnet_ids: pulumi.Output[list[str]]
     """Private subnet ids, in zone order."""
     app_url: pulumi.Output[str]
-    """http://<load balancer hostname> of the sample app; empty when the workload is off."""
+    """https://<domain>, else http(s)://<load balancer hostname> of the sample app; empty when
+    the workload is off."""
+    app_hostname: pulumi.Output[str]
+    """DNS name of the sample app's load balancer (an alias target); empty when it is off."""
 
     def __init__(
         self, name: str, args: EksPlatformArgs, opts: pulumi.ResourceOptions | None = None
@@ -272,6 +276,7 @@ class EksPlatform(pulumi.ComponentResource):
         _claim_cluster_name(name, platform.region, cluster_name, key)
         check_zones_kept(platform, cluster_name, aws_invoke_options(opts))
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
+        self._app: SampleApp | None = None
         for warning in platform_warnings(platform):
             pulumi.log.warn(warning, resource=self)
         tags = common_tags(platform.production)
@@ -371,6 +376,7 @@ class EksPlatform(pulumi.ComponentResource):
         self.public_subnet_ids = network.public_subnet_ids
         self.private_subnet_ids = network.private_subnet_ids
         self.app_url = app_url if app_url is not None else pulumi.Output.from_input("")
+        self.app_hostname = self._app.hostname if self._app else pulumi.Output.from_input("")
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,
@@ -385,6 +391,7 @@ class EksPlatform(pulumi.ComponentResource):
                 "publicSubnetIds": self.public_subnet_ids,
                 "privateSubnetIds": self.private_subnet_ids,
                 "appUrl": self.app_url,
+                "appHostname": self.app_hostname,
             }
         )
 
@@ -510,20 +517,43 @@ class EksPlatform(pulumi.ComponentResource):
             load_balancer = AUTO_MODE_LOAD_BALANCER
         else:
             load_balancer = CONTROLLER_LOAD_BALANCER if controller else IN_TREE_LOAD_BALANCER
+        workload = args.workload
+        certificate_arn: pulumi.Input[str] | None = workload.tls.certificate_arn or None
+        if workload.domain and not certificate_arn:
+            certificate_arn = Certificate(
+                f"{name}-certificate",
+                CertificateArgs(
+                    domain=workload.domain, hosted_zone_id=workload.hosted_zone_id, tags=tags
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            ).arn
         app = SampleApp(
             f"{name}-app",
             SampleAppArgs(
-                workload=args.workload,
+                workload=workload,
                 workers_ready=app_ready,
                 autoscaled=args.metrics_server,
                 controller=controller.release if controller else None,
                 load_balancer=load_balancer,
                 tags=tags,
+                certificate_arn=certificate_arn,
             ),
             provider,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return app.url
+        self._app = app
+        if not workload.domain:
+            return app.url
+        record = alias_record(
+            f"{name}-app-record",
+            domain=workload.domain,
+            hosted_zone_id=workload.hosted_zone_id,
+            hostname=app.hostname,
+            load_balancer_type=app.load_balancer_type,
+            region=args.region,
+            parent=self,
+        )
+        return record.fqdn.apply(lambda _: f"https://{workload.domain}")
 
     def _network(
         self,

@@ -77,6 +77,15 @@ class LoadBalancerControllerInput(TypedDict, total=False):
     """Controller replicas (two for a highly available webhook)."""
 
 
+class TlsInput(TypedDict, total=False):
+    """HTTPS for the sample app's load balancer."""
+
+    certificate_arn: str
+    """Existing ACM certificate (the stack's region) for HTTPS; empty: one made for domain, or none."""
+    ssl_policy: str
+    """ELB security policy of the HTTPS listener (TLS 1.2 and 1.3 policies only)."""
+
+
 class WorkloadInput(TypedDict, total=False):
     """The sample application: a Helm chart, exposed through a LoadBalancer Service."""
 
@@ -108,6 +117,14 @@ class WorkloadInput(TypedDict, total=False):
     """internet-facing or internal load balancer."""
     source_ranges: list[str]
     """Client ranges allowed through the load balancer (loadBalancerSourceRanges); empty = all."""
+    exposure: str
+    """nlb (a LoadBalancer Service) or alb (an Ingress: the load balancer controller or Auto Mode)."""
+    domain: str
+    """DNS name for the app (app.example.com): an ACM certificate, HTTPS and an alias record."""
+    hosted_zone_id: str
+    """Route 53 public hosted zone (Z...) holding domain: validation and alias records go there."""
+    tls: TlsInput
+    """HTTPS listener: an existing certificate and the TLS policy (see the TLS table)."""
 
 
 class KarpenterInput(TypedDict, total=False):

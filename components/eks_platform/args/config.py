@@ -42,7 +42,7 @@ from .rules import (
     retention_days,
 )
 from .versions import DEFAULT_KUBERNETES_VERSION, today, version_problem
-from .workload import LoadBalancerControllerArgs, WorkloadArgs
+from .workload import LoadBalancerControllerArgs, TlsArgs, WorkloadArgs
 
 if TYPE_CHECKING:
     from .component import EksPlatformArgs
@@ -528,6 +528,9 @@ class PlatformArgs(BaseModel):
     def _workload_replicas(cls, value: WorkloadArgs, info: ValidationInfo) -> WorkloadArgs:
         if info.data.get("production") and value.enabled and value.replicas < 2:
             raise problem("production needs workload.replicas of at least 2 (one pod is an outage)")
+        exposure = _exposure_problem(value, info)
+        if exposure:
+            raise problem("{problem}", problem=exposure)
         if value.enabled and value.is_podinfo and _without_egress(info):
             raise problem(
                 "the sample app's image is on ghcr.io, which nodes cannot reach with natMode "
@@ -565,6 +568,27 @@ NEEDS_EGRESS = {
     "with natMode none (set metricsServer to false)",
 }
 """Batteries that cannot work in a private cluster (natMode none), and why."""
+
+
+def _exposure_problem(workload: WorkloadArgs, info: ValidationInfo) -> str | None:
+    """How the app is exposed needs something this stack does not have."""
+    if not workload.enabled:
+        return None
+    controller = info.data.get("load_balancer_controller")
+    auto = info.data.get("compute_mode") == "auto"
+    in_tree = not auto and controller is not None and not controller.enabled
+    if workload.exposure == "alb" and in_tree:
+        return (
+            "workload.exposure alb needs the AWS Load Balancer Controller (it turns the Ingress "
+            "into an ALB): set loadBalancerController.enabled to true, or use computeMode auto"
+        )
+    if workload.https and in_tree:
+        return (
+            "HTTPS (workload.domain or workload.tls.certificateArn) needs the AWS Load Balancer "
+            "Controller or computeMode auto; the in-tree NLB this stack would get has no TLS "
+            "listener support here"
+        )
+    return None
 
 
 def _without_egress(info: ValidationInfo) -> bool:
@@ -655,6 +679,7 @@ def _model_at(location: tuple[Any, ...]) -> type[BaseModel]:
     model: type[BaseModel] = PlatformArgs
     nested = {"nodeGroups": NodeGroupArgs, "fargateProfiles": FargateProfileArgs,
               "taints": TaintArgs, "selectors": FargateSelectorArgs, "workload": WorkloadArgs,
+              "tls": TlsArgs,
               "loadBalancerController": LoadBalancerControllerArgs,
               "karpenter": KarpenterArgs}  # fmt: skip
     for part in location:
@@ -708,6 +733,8 @@ def validate_platform_args(
     """
     try:
         context = {
+            # The region is known before validation (certificates must be of it).
+            "region": values.get("region") or values.get("aws:region"),
             "offered_zones": offered_zones,
             "today": today,
             "component_name": component_name,

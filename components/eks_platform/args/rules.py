@@ -256,3 +256,70 @@ def fitted_name(text: str, max_length: int) -> str:
         return cleaned
     digest = hashlib.sha256(text.encode()).hexdigest()[:6]
     return f"{cleaned[: max_length - 7].rstrip('-')}-{digest}"
+
+
+# --- DNS names, hosted zones and certificates (the app's name; a fleet's global name) ----------
+
+DOMAIN_MAX = 253
+"""RFC 1035 §2.3.4: 255 octets on the wire, 253 characters written out without the final dot;
+ACM's RequestCertificate DomainName is 1-253 characters (ACM API reference)."""
+_DOMAIN_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+# Route 53 hosted zone ids: 'Z' then upper-case letters and digits (ResourceId, max 32 characters
+# in the Route 53 API reference); the console and the API also write them as /hostedzone/Z...
+HOSTED_ZONE_ID_PATTERN = re.compile(r"Z[0-9A-Z]{1,31}")
+CERTIFICATE_ARN_PATTERN = re.compile(
+    r"arn:(?P<partition>aws|aws-cn|aws-us-gov):acm:(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d):"
+    r"\d{12}:certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+
+def domain_problem(value: str) -> str | None:
+    """Why ``value`` cannot name the app (None if it can): a lower-case fully qualified name of
+    at least two labels, each 1-63 letters, digits and '-' not at either end, 253 at most, no
+    wildcard (the platform points exactly this name at the load balancer)."""
+    if value.endswith("."):
+        return "write it without the final dot"
+    if value != value.lower():
+        return "must be lower case (DNS names are compared case-insensitively; Route 53 stores them lower case)"
+    if value.startswith("*"):
+        return "must not be a wildcard: the alias record and the certificate are for exactly this name"
+    if len(value) > DOMAIN_MAX:
+        return f"is {len(value)} characters; a DNS name has at most {DOMAIN_MAX}"
+    labels = value.split(".")
+    if len(labels) < 2:
+        return "must be a fully qualified name such as app.example.com"
+    bad = [label or "(empty)" for label in labels if not _DOMAIN_LABEL.fullmatch(label)]
+    if bad:
+        return (
+            f"has labels that are not 1-63 letters, digits or '-' (not first or last): "
+            f"{', '.join(bad)}"
+        )
+    if labels[-1].isdigit():
+        return "must end in a top-level domain, not a number"
+    return None
+
+
+def hosted_zone_problem(value: str) -> str | None:
+    """Why ``value`` is not a Route 53 hosted zone id (None if it is)."""
+    if value.startswith("/hostedzone/"):
+        return f"write the id alone: {value.removeprefix('/hostedzone/')}"
+    if not HOSTED_ZONE_ID_PATTERN.fullmatch(value):
+        return "must be a Route 53 hosted zone id: Z followed by upper-case letters and digits"
+    return None
+
+
+def certificate_arn_problem(value: str, region: str | None) -> str | None:
+    """Why ``value`` is not an ACM certificate a load balancer in ``region`` can use (None if it
+    is). An ALB or NLB listener takes certificates of its own region only (ACM user guide,
+    'Supported Regions': certificates are regional; only CloudFront reads us-east-1's)."""
+    match = CERTIFICATE_ARN_PATTERN.fullmatch(value)
+    if not match:
+        return (
+            "must be an ACM certificate ARN: arn:aws:acm:<region>:<account>:certificate/<uuid>"
+        )
+    if region and match.group("region") != region:
+        return (
+            f"is a certificate in {match.group('region')}; a load balancer in {region} can only "
+            f"use certificates of {region} (request or import it there)"
+        )
+    return None

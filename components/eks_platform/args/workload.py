@@ -12,7 +12,10 @@ from .rules import (
     INT32_MAX,
     MODEL_CONFIG,
     Count,
+    certificate_arn_problem,
     check_labels,
+    domain_problem,
+    hosted_zone_problem,
     json_value_problem,
     malformed_networks,
     problem,
@@ -22,6 +25,36 @@ DEFAULT_CHART = "oci://ghcr.io/stefanprodan/charts/podinfo"
 DEFAULT_CHART_VERSION = "6.14.1"
 
 LoadBalancerScheme = Literal["internet-facing", "internal"]
+Exposure = Literal["nlb", "alb"]
+
+# ELB security policies for HTTPS and TLS listeners that negotiate TLS 1.2 and 1.3 only (Elastic
+# Load Balancing user guide, "Security policies for your Application Load Balancer"; the 2025-09
+# post-quantum names as listed there and by third-party rule pages, not checked against
+# `aws elbv2 describe-ssl-policies`). An allow-list: the controller's default when none is
+# given is ELBSecurityPolicy-2016-08 (TLS 1.0+; aws-load-balancer-controller v3.5.0
+# pkg/config/controller_config.go:49), as is the API's; policies that still accept TLS 1.0 or
+# 1.1 are refused. The default here is the policy the guide recommended before the PQ family.
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+MODERN_SSL_POLICIES = (
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS-1-2-2017-01",
+    "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+    "ELBSecurityPolicy-FS-1-2-2019-08",
+    "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+)
 
 OCI_CHART_PATTERN = re.compile(r"oci://[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+")
 CHART_NAME_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
@@ -42,6 +75,37 @@ class LoadBalancerControllerArgs(BaseModel):
     """Install it; when off, the sample Service asks the legacy in-tree controller for an NLB."""
     replicas: Count = Field(default=2, ge=1, le=10)
     """Controller replicas (two for a highly available webhook)."""
+
+
+class TlsArgs(BaseModel):
+    """HTTPS for the sample app's load balancer."""
+
+    model_config = MODEL_CONFIG
+
+    certificate_arn: str = ""
+    """Existing ACM certificate (the stack's region) for HTTPS; empty: one made for domain, or none."""
+    ssl_policy: str = DEFAULT_SSL_POLICY
+    """ELB security policy of the HTTPS listener (TLS 1.2 and 1.3 policies only)."""
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            region = (info.context or {}).get("region")
+            found = certificate_arn_problem(value, region if isinstance(region, str) else None)
+            if found:
+                raise problem("{problem}", problem=found)
+        return value
+
+    @field_validator("ssl_policy")
+    @classmethod
+    def _modern_policy(cls, value: str) -> str:
+        if value not in MODERN_SSL_POLICIES:
+            raise problem(
+                "must be an ELB security policy that allows only TLS 1.2 and 1.3: {allowed}",
+                allowed=", ".join(MODERN_SSL_POLICIES),
+            )
+        return value
 
 
 class WorkloadArgs(BaseModel):
@@ -77,6 +141,14 @@ class WorkloadArgs(BaseModel):
     """internet-facing or internal load balancer."""
     source_ranges: list[str] = Field(default_factory=list)
     """Client ranges allowed through the load balancer (loadBalancerSourceRanges); empty = all."""
+    exposure: Exposure = "nlb"
+    """nlb (a LoadBalancer Service) or alb (an Ingress: the load balancer controller or Auto Mode)."""
+    domain: str = ""
+    """DNS name for the app (app.example.com): an ACM certificate, HTTPS and an alias record."""
+    hosted_zone_id: str = ""
+    """Route 53 public hosted zone (Z...) holding domain: validation and alias records go there."""
+    tls: TlsArgs = Field(default_factory=TlsArgs)
+    """HTTPS listener: an existing certificate and the TLS policy (see the TLS table)."""
 
     @field_validator("chart")
     @classmethod
@@ -158,6 +230,35 @@ class WorkloadArgs(BaseModel):
         if malformed:
             raise problem("not IP networks: {cidrs}", cidrs=", ".join(malformed))
         return value
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        found = domain_problem(value) if value else None
+        if found:
+            raise problem("{problem}", problem=found)
+        return value
+
+    @field_validator("hosted_zone_id")
+    @classmethod
+    def _hosted_zone(cls, value: str, info: ValidationInfo) -> str:
+        found = hosted_zone_problem(value) if value else None
+        if found:
+            raise problem("{problem}", problem=found)
+        domain = info.data.get("domain")
+        if domain and not value:
+            raise problem(
+                "is required with workload.domain: the certificate's validation record and the "
+                "alias to the load balancer go into this Route 53 hosted zone"
+            )
+        if value and domain == "":
+            raise problem("needs workload.domain, the name to create in this zone")
+        return value
+
+    @property
+    def https(self) -> bool:
+        """True when the load balancer listens for HTTPS (a certificate given or requested)."""
+        return bool(self.tls.certificate_arn or self.domain)
 
     @property
     def is_podinfo(self) -> bool:

@@ -243,20 +243,39 @@ def _instances(pricer: _Pricer, registrations: list[Registration]) -> None:
 
 
 def _load_balancers(pricer: _Pricer, registrations: list[Registration], public_zones: int) -> None:
-    for service in (r for r in registrations if r.type == "kubernetes:core/v1:Service"):
-        if service.inputs.get("spec", {}).get("type") != "LoadBalancer":
+    """An NLB per LoadBalancer Service, an ALB per Ingress (each its own: no group.name), and a
+    public IPv4 per zone for internet-facing ones. Auto Mode's Ingress takes its scheme from the
+    IngressClassParams."""
+    schemes = {
+        str(p.inputs.get("metadata", {}).get("name")): p.inputs.get("spec", {}).get("scheme")
+        for p in registrations
+        if p.type == "kubernetes:eks.amazonaws.com/v1:IngressClassParams"
+    }
+    for balancer in registrations:
+        spec = balancer.inputs.get("spec", {})
+        annotations = balancer.inputs.get("metadata", {}).get("annotations", {})
+        if balancer.type == "kubernetes:core/v1:Service" and spec.get("type") == "LoadBalancer":
+            kind, note = "nlb", "Network Load Balancer"
+            internal = (
+                annotations.get(f"{LB}-scheme") == "internal"
+                or annotations.get(f"{LB}-internal") == "true"
+            )
+        elif balancer.type == "kubernetes:networking.k8s.io/v1:Ingress":
+            kind, note = "alb", "Application Load Balancer"
+            scheme = annotations.get("alb.ingress.kubernetes.io/scheme") or schemes.get(
+                str(spec.get("ingressClassName"))
+            )
+            # The controller's default scheme is internal (annotations.md, scheme).
+            internal = scheme in (None, "internal")
+        else:
             continue
-        annotations = service.inputs.get("metadata", {}).get("annotations", {})
-        pricer.add("nlb", service.name, pricer.hours, "hours", note="Network Load Balancer")
-        pricer.add("nlb_lcu", service.name, assumption("nlb_lcu") * pricer.hours, "LCU-hours")
-        internal = (
-            annotations.get(f"{LB}-scheme") == "internal"
-            or annotations.get(f"{LB}-internal") == "true"
-        )
+        pricer.add(kind, balancer.name, pricer.hours, "hours", note=note)
+        lcu = f"{kind}_lcu"
+        pricer.add(lcu, balancer.name, assumption(lcu) * pricer.hours, "LCU-hours")
         if not internal:
             pricer.add(
                 "public_ipv4",
-                service.name,
+                balancer.name,
                 public_zones * pricer.hours,
                 "address-hours",
                 note=f"{public_zones} zones",

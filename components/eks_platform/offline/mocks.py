@@ -234,6 +234,16 @@ _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any
         "dnsSuffix": "amazonaws.com",
         "id": "aws",
     },
+    # The static table of terraform-provider-aws (internal/service/elbv2/
+    # hosted_zone_id_data_source.go); offline answers are shaped like, not equal to, its ids.
+    "aws:lb/getHostedZoneId:getHostedZoneId": lambda _m, region, args: {
+        "id": "Z"
+        + _hex(
+            str(args.get("region") or region),
+            str(args.get("loadBalancerType") or "application"),
+            length=13,
+        ).upper(),
+    },
     "aws:index/getRegion:getRegion": lambda _m, region, _a: {
         "name": region,
         "region": region,
@@ -390,6 +400,45 @@ def _service(r: _Answer) -> None:
         r.state["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
 
 
+def _ingress(r: _Answer) -> None:
+    """The ALB's DNS name as the controller and Auto Mode name it: k8s-<ns>-<name>-<hash>."""
+    _kubernetes_object(r)
+    name, namespace = r.state["metadata"]["name"], r.state["metadata"].get("namespace", "")
+    lb = f"k8s-{namespace[:8]}-{name[:8]}-{_hex(r.name, length=10)}"
+    host = f"{lb}-{int(_hex(r.name, 'alb', length=8), 16) % 10**10}.{r.region}.elb.amazonaws.com"
+    r.state["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
+
+
+def _certificate(r: _Answer) -> None:
+    r.id = r.arn("acm", f"certificate/{uuid.UUID(_hex(r.token, r.name, length=32))}")
+    domain = r.state.get("domainName", "")
+    token = _hex(r.token, r.name, "validation", length=32)
+    r.state.update(
+        arn=r.id,
+        status="PENDING_VALIDATION",
+        domainValidationOptions=[
+            {
+                "domainName": domain,
+                "resourceRecordName": f"_{token}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{token[::-1]}.acm-validations.aws.",
+            }
+        ],
+    )
+
+
+def _record(r: _Answer) -> None:
+    name = str(r.state.get("name", "")).rstrip(".")
+    r.id = f"{r.state.get('zoneId')}_{name}_{r.state.get('type')}"
+    if r.state.get("setIdentifier"):
+        r.id += f"_{r.state['setIdentifier']}"
+    r.state["fqdn"] = name
+
+
+def _health_check(r: _Answer) -> None:
+    r.id = str(uuid.UUID(_hex(r.token, r.name, length=32)))
+
+
 def _helm_release(r: _Answer) -> None:
     name = r.state.get("name") or f"{r.name}-{_hex(r.token, r.name, length=8)}"
     namespace = r.state.get("namespace") or "default"
@@ -421,6 +470,11 @@ _ANSWERS: dict[str, Callable[[_Answer], None]] = {
     "kubernetes:core/v1:Service": _service,
     "kubernetes:policy/v1:PodDisruptionBudget": _kubernetes_object,
     "kubernetes:helm.sh/v3:Release": _helm_release,
+    "kubernetes:networking.k8s.io/v1:Ingress": _ingress,
+    "kubernetes:networking.k8s.io/v1:IngressClass": _kubernetes_object,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:route53/record:Record": _record,
+    "aws:route53/healthCheck:HealthCheck": _health_check,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": _pod_identity_association,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:iam/role:Role": _role,

@@ -85,6 +85,24 @@ RULES = (
         ),
         "LCU-hour",
     ),
+    Rule(
+        "alb",
+        "AWSELB",
+        lambda a: (
+            a.get("productFamily") == "Load Balancer-Application"
+            and a.get("usagetype", "").endswith("LoadBalancerUsage")
+        ),
+        "hour",
+    ),
+    Rule(
+        "alb_lcu",
+        "AWSELB",
+        lambda a: (
+            a.get("productFamily") == "Load Balancer-Application"
+            and a.get("usagetype", "").endswith("LCUUsage")
+        ),
+        "LCU-hour",
+    ),
     Rule("cloudwatch_logs_ingest", "AmazonCloudWatch", _usage("DataProcessing-Bytes"), "GB"),
     Rule("cloudwatch_logs_storage", "AmazonCloudWatch", _usage("TimedStorage-ByteHrs"), "GB-month"),
     Rule("kms_key", "awskms", _usage("KMS-Keys"), "key-month"),

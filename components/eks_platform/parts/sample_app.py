@@ -1,13 +1,23 @@
-"""A sample app: a Helm chart in a restricted namespace behind an NLB Service.
+"""A sample app: a Helm chart in a restricted namespace behind an NLB Service or an ALB Ingress.
 
-Traffic: users -> NLB (public subnets) -> pod IPs (private subnets), the NLB made by the load
-balancer controller (or Auto Mode, or the in-tree cloud provider) from a Pulumi-managed Service
-of type LoadBalancer.
+Traffic: users -> NLB or ALB (public subnets) -> pod IPs (private subnets). The NLB is made by
+the load balancer controller (or Auto Mode, or the in-tree cloud provider) from a Pulumi-managed
+Service of type LoadBalancer; the ALB by the controller (IngressClass ``alb``, which its chart
+creates: values.yaml 3.5.0 lines 144 and 172) or by Auto Mode (an IngressClass with controller
+``eks.amazonaws.com/alb`` and an IngressClassParams, EKS user guide
+automode/auto-configure-alb.adoc, "Step 1"/"Step 2") from an Ingress in front of a ClusterIP
+Service.
+
+Annotations are the controller's (docs/guide/ingress/annotations.md and
+docs/guide/service/annotations.md of kubernetes-sigs/aws-load-balancer-controller). Auto Mode
+reads the same ones except those its guide lists as unsupported (auto-configure-alb.adoc,
+"Ingress annotations": ingress.class, group.name, waf/shield), none of which are used here.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +32,13 @@ from ..args.workload import WorkloadArgs
 CONTROLLER_LOAD_BALANCER = "service.k8s.aws/nlb"
 AUTO_MODE_LOAD_BALANCER = "eks.amazonaws.com/nlb"
 IN_TREE_LOAD_BALANCER = None
+
+# Ingress classes: the controller chart's (createIngressClassResource, ingressClass: alb), and
+# the one this component makes for Auto Mode (its controller name, auto-configure-alb.adoc).
+CONTROLLER_INGRESS_CLASS = "alb"
+AUTO_MODE_INGRESS_CLASS = "eks-auto-alb"
+AUTO_MODE_ALB_CONTROLLER = "eks.amazonaws.com/alb"
+ALB = "alb.ingress.kubernetes.io"
 
 # Pod Security Admission: the namespace only admits pods meeting the restricted profile.
 RESTRICTED_NAMESPACE_LABELS = {
@@ -56,6 +73,8 @@ class SampleAppArgs:
     """Tags for the load balancer (through the controller)."""
     autoscaled: bool = False
     """Scale podinfo on CPU with its chart's HorizontalPodAutoscaler (needs metrics-server)."""
+    certificate_arn: pulumi.Input[str] | None = None
+    """ACM certificate for the HTTPS (ALB) or TLS (NLB) listener; None: plain HTTP."""
 
 
 def podinfo_values(workload: WorkloadArgs, autoscaled: bool = False) -> dict[str, Any]:
@@ -101,10 +120,18 @@ def podinfo_values(workload: WorkloadArgs, autoscaled: bool = False) -> dict[str
     }
 
 
+def _tags(tags: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in tags.items())
+
+
 def service_annotations(
-    workload: WorkloadArgs, load_balancer: str | None, tags: dict[str, str]
-) -> dict[str, str]:
-    """NLB with IP targets through the controller or Auto Mode; the legacy in-tree NLB else."""
+    workload: WorkloadArgs,
+    load_balancer: str | None,
+    tags: dict[str, str],
+    certificate_arn: pulumi.Input[str] | None = None,
+) -> dict[str, pulumi.Input[str]]:
+    """NLB with IP targets through the controller or Auto Mode; the legacy in-tree NLB else.
+    With a certificate, the NLB listens for TLS on 443 only (an NLB cannot redirect HTTP)."""
     prefix = "service.beta.kubernetes.io/aws-load-balancer"
     if load_balancer is IN_TREE_LOAD_BALANCER:
         # The in-tree cloud provider registers instance targets; it has no scheme annotation.
@@ -112,21 +139,69 @@ def service_annotations(
         if workload.scheme == "internal":
             annotations[f"{prefix}-internal"] = "true"
         return annotations
-    return {
+    annotations: dict[str, pulumi.Input[str]] = {
         f"{prefix}-type": "external",
         f"{prefix}-nlb-target-type": "ip",
         f"{prefix}-scheme": workload.scheme,
         f"{prefix}-healthcheck-protocol": "http",
         f"{prefix}-healthcheck-port": "traffic-port",
         f"{prefix}-healthcheck-path": workload.health_check_path,
-        f"{prefix}-additional-resource-tags": ",".join(f"{k}={v}" for k, v in tags.items()),
+        f"{prefix}-additional-resource-tags": _tags(tags),
+    }
+    if certificate_arn is not None:
+        # The controller's default negotiation policy is ELBSecurityPolicy-2016-08 (TLS 1.0+);
+        # the platform sets its own. Auto Mode documents ssl-cert and ssl-ports
+        # (auto-configure-nlb.adoc); that it honours ssl-negotiation-policy is not verified.
+        annotations |= {
+            f"{prefix}-ssl-cert": certificate_arn,
+            f"{prefix}-ssl-ports": "443",
+            f"{prefix}-ssl-negotiation-policy": workload.tls.ssl_policy,
+        }
+    return annotations
+
+
+def ingress_annotations(
+    workload: WorkloadArgs,
+    tags: dict[str, str],
+    certificate_arn: pulumi.Input[str] | None = None,
+    *,
+    auto_mode: bool = False,
+) -> dict[str, pulumi.Input[str]]:
+    """An ALB with IP targets, health-checked on the app's path; with a certificate, HTTPS on
+    443 under a TLS 1.2+ policy and HTTP on 80 only as a redirect to it."""
+    annotations: dict[str, pulumi.Input[str]] = {
+        f"{ALB}/target-type": "ip",
+        f"{ALB}/healthcheck-path": workload.health_check_path,
+        f"{ALB}/healthcheck-port": "traffic-port",
+        f"{ALB}/tags": _tags(tags),
+        # Drop requests with invalid header fields (checkov CKV_AWS_131).
+        f"{ALB}/load-balancer-attributes": "routing.http.drop_invalid_header_fields.enabled=true",
+    }
+    if not auto_mode:  # Auto Mode takes the scheme from the IngressClassParams
+        annotations[f"{ALB}/scheme"] = workload.scheme
+    if workload.source_ranges:
+        annotations[f"{ALB}/inbound-cidrs"] = ",".join(workload.source_ranges)
+    if certificate_arn is None:
+        annotations[f"{ALB}/listen-ports"] = json.dumps([{"HTTP": 80}])
+        return annotations
+    return annotations | {
+        f"{ALB}/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
+        f"{ALB}/ssl-redirect": "443",
+        f"{ALB}/certificate-arn": certificate_arn,
+        f"{ALB}/ssl-policy": workload.tls.ssl_policy,
     }
 
 
 class SampleApp(pulumi.ComponentResource):
-    """A Helm chart in its own restricted namespace, a PodDisruptionBudget and an NLB Service."""
+    """A Helm chart in its own restricted namespace, a PodDisruptionBudget, and an NLB Service
+    or an ALB Ingress."""
 
     url: pulumi.Output[str]
+    """http(s)://<load balancer DNS name> ('' until the load balancer exists)."""
+    hostname: pulumi.Output[str]
+    """The load balancer's DNS name."""
+    load_balancer_type: str
+    """application (ALB) or network (NLB), as aws_lb_hosted_zone_id names them."""
 
     def __init__(
         self,
@@ -178,43 +253,136 @@ class SampleApp(pulumi.ComponentResource):
             ),
             opts=k8s_opts,
         )
-        # Destroy order: this Service depends on the controller's release, which depends on the
-        # node groups. Pulumi deletes in reverse, so the Service goes first; the controller's
-        # finalizer on it deletes the NLB and its target groups (and the security-group rules it
-        # added) while the controller still runs. Only then the controller, then the nodes.
-        # Nothing the controller made outlives it to block deleting the subnets and the VPC.
+        # Destroy order: the Service (NLB) or the Ingress (ALB) depends on the controller's
+        # release, which depends on the node groups. Pulumi deletes in reverse, so it goes
+        # first; the controller's finalizer on it deletes the load balancer and its target
+        # groups (and the security-group rules it added) while the controller still runs. Only
+        # then the controller, then the nodes. Nothing the controller made outlives it to block
+        # deleting the subnets and the VPC. A certificate the listener uses is deleted after.
+        alb = workload.exposure == "alb"
+        waits_for = [args.controller] if args.controller else list(args.workers_ready)
+        https = args.certificate_arn is not None
         service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=workload.release_name,
                 namespace=namespace_name,
-                annotations=service_annotations(workload, args.load_balancer, args.tags),
+                annotations=None
+                if alb
+                else service_annotations(
+                    workload, args.load_balancer, args.tags, args.certificate_arn
+                ),
             ),
             spec=k8s.core.v1.ServiceSpecArgs(
-                type="LoadBalancer",
-                load_balancer_class=args.load_balancer,
+                type="ClusterIP" if alb else "LoadBalancer",
+                load_balancer_class=None if alb else args.load_balancer,
                 selector=workload.selector,
                 ports=[
                     k8s.core.v1.ServicePortArgs(
-                        name="http", port=80, target_port=workload.container_port, protocol="TCP"
+                        name="https" if https and not alb else "http",
+                        port=443 if https and not alb else 80,
+                        target_port=workload.container_port,
+                        protocol="TCP",
                     )
                 ],
-                load_balancer_source_ranges=list(workload.source_ranges) or None,
+                load_balancer_source_ranges=None if alb else list(workload.source_ranges) or None,
             ),
             opts=pulumi.ResourceOptions.merge(
-                k8s_opts,
-                pulumi.ResourceOptions(
-                    depends_on=[args.controller] if args.controller else list(args.workers_ready)
-                ),
+                k8s_opts, pulumi.ResourceOptions(depends_on=waits_for)
             ),
         )
-        self.url = service.status.apply(_url_of)
-        self.register_outputs({"url": self.url})
+        status: pulumi.Output[Any] = service.status
+        if alb:
+            status = self._ingress(name, args, service, namespace_name, k8s_opts, waits_for).status
+        self.load_balancer_type = "application" if alb else "network"
+        self.hostname = status.apply(_hostname_of)
+        scheme = "https" if https else "http"
+        self.url = self.hostname.apply(lambda host: f"{scheme}://{host}" if host else "")
+        self.register_outputs({"url": self.url, "hostname": self.hostname})
+
+    def _ingress(
+        self,
+        name: str,
+        args: SampleAppArgs,
+        service: k8s.core.v1.Service,
+        namespace: pulumi.Input[str],
+        k8s_opts: pulumi.ResourceOptions,
+        waits_for: list[pulumi.Resource],
+    ) -> k8s.networking.v1.Ingress:
+        """The Ingress the controller or Auto Mode turns into an ALB (and its Auto Mode class)."""
+        workload = args.workload
+        auto = args.load_balancer == AUTO_MODE_LOAD_BALANCER
+        ingress_class = CONTROLLER_INGRESS_CLASS
+        if auto:
+            # Auto Mode ships no IngressClass: one pointing at its controller, with parameters
+            # in its own API group (auto-configure-alb.adoc, Steps 1 and 2). Cluster-scoped.
+            params = k8s.apiextensions.CustomResource(
+                f"{name}-ingress-class-params",
+                api_version="eks.amazonaws.com/v1",
+                kind="IngressClassParams",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=AUTO_MODE_INGRESS_CLASS),
+                spec={"scheme": workload.scheme},
+                opts=pulumi.ResourceOptions.merge(
+                    k8s_opts, pulumi.ResourceOptions(depends_on=waits_for)
+                ),
+            )
+            ingress_class = AUTO_MODE_INGRESS_CLASS
+            waits_for = [
+                k8s.networking.v1.IngressClass(
+                    f"{name}-ingress-class",
+                    metadata=k8s.meta.v1.ObjectMetaArgs(name=AUTO_MODE_INGRESS_CLASS),
+                    spec=k8s.networking.v1.IngressClassSpecArgs(
+                        controller=AUTO_MODE_ALB_CONTROLLER,
+                        parameters=k8s.networking.v1.IngressClassParametersReferenceArgs(
+                            api_group="eks.amazonaws.com",
+                            kind="IngressClassParams",
+                            name=params.metadata.apply(lambda m: m["name"]),
+                        ),
+                    ),
+                    opts=k8s_opts,
+                )
+            ]
+        return k8s.networking.v1.Ingress(
+            f"{name}-ingress",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=workload.release_name,
+                namespace=namespace,
+                annotations=ingress_annotations(
+                    workload, args.tags, args.certificate_arn, auto_mode=auto
+                ),
+            ),
+            spec=k8s.networking.v1.IngressSpecArgs(
+                ingress_class_name=ingress_class,
+                rules=[
+                    k8s.networking.v1.IngressRuleArgs(
+                        http=k8s.networking.v1.HTTPIngressRuleValueArgs(
+                            paths=[
+                                k8s.networking.v1.HTTPIngressPathArgs(
+                                    path="/",
+                                    path_type="Prefix",
+                                    backend=k8s.networking.v1.IngressBackendArgs(
+                                        service=k8s.networking.v1.IngressServiceBackendArgs(
+                                            name=service.metadata.apply(lambda m: m.name),
+                                            port=k8s.networking.v1.ServiceBackendPortArgs(
+                                                number=80
+                                            ),
+                                        )
+                                    ),
+                                )
+                            ]
+                        )
+                    )
+                ],
+            ),
+            opts=pulumi.ResourceOptions.merge(
+                k8s_opts, pulumi.ResourceOptions(depends_on=waits_for)
+            ),
+        )
 
 
-def _url_of(status: Any) -> str:
-    """http://<hostname> of the Service's load balancer ('' until it has one)."""
+def _hostname_of(status: Any) -> str:
+    """The DNS name of the Service's or Ingress's load balancer ('' until it has one)."""
     ingress = (status.load_balancer.ingress if status and status.load_balancer else None) or []
     if not ingress:
         return ""
-    return f"http://{ingress[0].hostname or ingress[0].ip}"
+    return ingress[0].hostname or ingress[0].ip or ""

@@ -1,0 +1,104 @@
+"""A name for the app: an ACM certificate validated through Route 53, and an alias record.
+
+Certificate: ``aws_acm_certificate`` with DNS validation, one validation CNAME in the user's
+hosted zone, and ``aws_acm_certificate_validation``, which waits until ACM has issued it (its
+create timeout is 75 minutes in terraform-provider-aws, internal/service/acm/
+certificate_validation.go). Listeners take the validated ARN, so nothing uses a pending
+certificate. Alias: an A record whose target is the load balancer the controller (or Auto Mode)
+made, in that load balancer type's hosted zone for the region (data source
+``aws_lb_hosted_zone_id``, a static table in internal/service/elbv2/hosted_zone_id_data_source.go).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+# The controller and Auto Mode name load balancers; only their DNS names reach Pulumi.
+LoadBalancerType = str  # "application" | "network" (aws_lb_hosted_zone_id load_balancer_type)
+
+
+@dataclass(frozen=True)
+class CertificateArgs:
+    """A DNS-validated ACM certificate for one name."""
+
+    domain: str
+    """The name the certificate is for (no wildcard, no alternative names)."""
+    hosted_zone_id: str
+    """Route 53 hosted zone the validation record goes into."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Tags on the certificate."""
+
+
+class Certificate(pulumi.ComponentResource):
+    """An ACM certificate, its validation record and the wait for its issue."""
+
+    arn: pulumi.Output[str]
+    """The certificate's ARN, known once ACM has issued it."""
+
+    def __init__(
+        self, name: str, args: CertificateArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("eks-platform:index:Certificate", name, None, opts)
+        certificate = aws.acm.Certificate(
+            f"{name}-certificate",
+            domain_name=args.domain,
+            validation_method="DNS",
+            tags={**args.tags, "Name": args.domain},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # One name, so one validation option (ACM returns one per name: domain_name plus
+        # subject_alternative_names). Indexing it keeps the record out of an apply.
+        option = certificate.domain_validation_options[0]
+        record = aws.route53.Record(
+            f"{name}-validation-record",
+            zone_id=args.hosted_zone_id,
+            name=option.resource_record_name.apply(lambda v: v or ""),
+            type=option.resource_record_type.apply(lambda v: v or "CNAME"),
+            records=[option.resource_record_value.apply(lambda v: v or "")],
+            ttl=300,
+            # ACM gives the same CNAME for the same name in one account (the record a previous
+            # certificate for this name left, or another region's certificate, is this one).
+            allow_overwrite=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.arn = validation.certificate_arn
+        self.register_outputs({"arn": self.arn})
+
+
+def alias_record(
+    name: str,
+    *,
+    domain: str,
+    hosted_zone_id: str,
+    hostname: pulumi.Input[str],
+    load_balancer_type: LoadBalancerType,
+    region: str,
+    parent: pulumi.Resource,
+) -> aws.route53.Record:
+    """An A alias from ``domain`` to a load balancer the cluster made (known by DNS name)."""
+    target_zone = aws.lb.get_hosted_zone_id_output(
+        load_balancer_type=load_balancer_type,
+        region=region,
+        opts=pulumi.InvokeOptions(parent=parent),
+    ).id
+    return aws.route53.Record(
+        name,
+        zone_id=hosted_zone_id,
+        name=domain,
+        type="A",
+        aliases=[
+            aws.route53.RecordAliasArgs(
+                name=hostname, zone_id=target_zone, evaluate_target_health=True
+            )
+        ],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
