@@ -32,3 +32,4 @@ pulumi.export("publicSubnetIds", platform.public_subnet_ids)
 pulumi.export("privateSubnetIds", platform.private_subnet_ids)
 if args.workload.enabled:
     pulumi.export("appUrl", platform.app_url)
+    pulumi.export("appHostname", platform.app_hostname)

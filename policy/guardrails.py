@@ -366,6 +366,136 @@ def _source_ranges(props: Props, _: Mapping[str, Any]) -> list[str]:
     )
 
 
+# --- load balancers: TLS -------------------------------------------------------------------------
+
+# ELB security policies that negotiate TLS 1.2 and 1.3 only, by name family (Elastic Load
+# Balancing user guide, "Security policies"). ELBSecurityPolicy-2016-08, the API's and the load
+# balancer controller's default, still accepts TLS 1.0.
+MODERN_TLS_PREFIXES = (
+    "ELBSecurityPolicy-TLS13-1-2-",
+    "ELBSecurityPolicy-TLS13-1-3-",
+    "ELBSecurityPolicy-TLS-1-2-",
+    "ELBSecurityPolicy-FS-1-2-",
+)
+ALB_ANNOTATION = "alb.ingress.kubernetes.io"
+NLB_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer"
+
+
+def _modern(policy: Any) -> bool:
+    return isinstance(policy, str) and policy.startswith(MODERN_TLS_PREFIXES)
+
+
+def _annotations(props: Props) -> Mapping[str, Any]:
+    return (props.get("metadata") or {}).get("annotations") or {}
+
+
+def _listener_tls_policy(props: Props, _: Mapping[str, Any]) -> list[str]:
+    secure = str(props.get("protocol", "")).upper() in ("HTTPS", "TLS")
+    return _when(
+        secure and not _modern(props.get("sslPolicy")),
+        f"{props.get('protocol')} listener with TLS policy {props.get('sslPolicy')!r}, which "
+        "allows TLS below 1.2 (or is left to the ELBSecurityPolicy-2016-08 default)",
+    )
+
+
+def _annotated_tls_policy(certificate: str, policy_key: str, what: str) -> Check:
+    """An object the controller turns into a TLS listener: a certificate annotation without a
+    modern policy annotation gets the controller's default, ELBSecurityPolicy-2016-08 (TLS 1.0+)."""
+
+    def check(props: Props, _: Mapping[str, Any]) -> list[str]:
+        annotations = _annotations(props)
+        policy = annotations.get(policy_key)
+        return _when(
+            bool(annotations.get(certificate)) and not _modern(policy),
+            f"{what} with {policy_key.rsplit('/', 1)[-1]} {policy!r}: the controller's default, "
+            "ELBSecurityPolicy-2016-08, allows TLS 1.0",
+        )
+
+    return check
+
+
+_ingress_tls_policy = _annotated_tls_policy(
+    f"{ALB_ANNOTATION}/certificate-arn", f"{ALB_ANNOTATION}/ssl-policy", "HTTPS Ingress"
+)
+_service_tls_policy = _annotated_tls_policy(
+    f"{NLB_ANNOTATION}-ssl-cert", f"{NLB_ANNOTATION}-ssl-negotiation-policy", "TLS Service"
+)
+
+
+def _listener_http_redirects(props: Props, _: Mapping[str, Any]) -> list[str]:
+    if str(props.get("protocol", "")).upper() != "HTTP":
+        return []
+    actions = props.get("defaultActions") or []
+    redirects = all(
+        a.get("type") == "redirect"
+        and str((a.get("redirect") or {}).get("protocol", "")).upper() == "HTTPS"
+        for a in actions
+    )
+    return _when(not actions or not redirects, "HTTP listener that does not redirect to HTTPS")
+
+
+def _ingress_http_redirects(props: Props, _: Mapping[str, Any]) -> list[str]:
+    annotations = _annotations(props)
+    if not annotations.get(f"{ALB_ANNOTATION}/certificate-arn"):
+        return []
+    try:
+        ports = json.loads(annotations.get(f"{ALB_ANNOTATION}/listen-ports") or "[]")
+    except (TypeError, ValueError):
+        ports = []
+    http = any("HTTP" in port for port in ports if isinstance(port, dict))
+    return _when(
+        http and not annotations.get(f"{ALB_ANNOTATION}/ssl-redirect"),
+        "HTTPS Ingress that also serves plain HTTP (listen-ports has HTTP, no ssl-redirect)",
+    )
+
+
+# --- GPU capacity ---------------------------------------------------------------------------------
+
+GPU_TAINT_KEY = "nvidia.com/gpu"
+
+
+def _gpu_pool(props: Props) -> bool:
+    """A NodePool for GPU nodes: it limits or requires GPUs."""
+    spec = props.get("spec") or {}
+    requirements = ((spec.get("template") or {}).get("spec") or {}).get("requirements") or []
+    gpu_keys = ("instance-gpu-count", "instance-gpu-manufacturer", "instance-gpu-name")
+    return (
+        GPU_TAINT_KEY in (spec.get("limits") or {})
+        or any(str(r.get("key", "")).endswith(gpu_keys) for r in requirements)
+        or any(
+            str(r.get("key", "")).endswith("instance-family")
+            and any(str(v)[:1] in ("g", "p") for v in r.get("values") or [])
+            and all(str(v)[:1] in ("g", "p") for v in r.get("values") or [])
+            for r in requirements
+        )
+    )
+
+
+def _gpu_node_group_tainted(props: Props, _: Mapping[str, Any]) -> list[str]:
+    gpu = str(props.get("amiType", "")).endswith("_NVIDIA")
+    taints = [t.get("key") for t in props.get("taints") or []]
+    return _when(
+        gpu and GPU_TAINT_KEY not in taints,
+        "GPU node group without an nvidia.com/gpu taint: any pod may fill the costliest nodes",
+    )
+
+
+def _gpu_node_pool(props: Props, _: Mapping[str, Any]) -> list[str]:
+    if not _gpu_pool(props):
+        return []
+    spec = props.get("spec") or {}
+    taints = [
+        t.get("key") for t in ((spec.get("template") or {}).get("spec") or {}).get("taints") or []
+    ]
+    return [
+        *_when(GPU_TAINT_KEY not in taints, "GPU NodePool without an nvidia.com/gpu taint"),
+        *_when(
+            GPU_TAINT_KEY not in (spec.get("limits") or {}),
+            "GPU NodePool without limits on nvidia.com/gpu: no ceiling on GPU spend",
+        ),
+    ]
+
+
 # --- stack-wide ---------------------------------------------------------------------------------
 
 
@@ -496,6 +626,18 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
          {"kubernetes:core/v1:Namespace": _pod_security}),
     rule("k8s-service-source-ranges", "EKS best practices", "Internet-facing load balancers list client ranges.",
          ADVISORY, {"kubernetes:core/v1:Service": _source_ranges}),
+    rule("lb-tls-policy-modern", "CKV_AWS_103", "HTTPS and TLS listeners allow TLS 1.2 and later only.",
+         MANDATORY,
+         {"aws:lb/listener:Listener": _listener_tls_policy, "aws:alb/listener:Listener": _listener_tls_policy,
+          "kubernetes:networking.k8s.io/v1:Ingress": _ingress_tls_policy,
+          "kubernetes:core/v1:Service": _service_tls_policy}),
+    rule("lb-http-redirects-to-https", "CKV_AWS_2", "Plain HTTP listeners only redirect to HTTPS.", MANDATORY,
+         {"aws:lb/listener:Listener": _listener_http_redirects, "aws:alb/listener:Listener": _listener_http_redirects,
+          "kubernetes:networking.k8s.io/v1:Ingress": _ingress_http_redirects}),
+    rule("gpu-capacity-guarded", "EKS best practices (cost: GPU nodes)",
+         "GPU nodes are tainted nvidia.com/gpu and GPU NodePools are capped in GPUs.", ADVISORY,
+         {"aws:eks/nodeGroup:NodeGroup": _gpu_node_group_tainted,
+          "kubernetes:karpenter.sh/v1:NodePool": _gpu_node_pool}),
     stack_rule("vpc-flow-logs", "CKV2_AWS_11", "Every VPC has flow logs.", MANDATORY, _vpcs_have_flow_logs),
     stack_rule("default-security-group-empty", "CKV2_AWS_12", "Default security groups have no rules.", MANDATORY,
                _default_security_groups_empty),

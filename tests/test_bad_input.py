@@ -17,6 +17,9 @@ NS = "eks-platform:"
 ARN_STS = "arn:aws:sts::123456789012:assumed-role/admin/session"
 ADMIN = "arn:aws:iam::123456789012:role/ops"
 GROUP = {"name": "g", "instanceTypes": ["t4g.medium"]}
+GPU_GROUP = {"name": "gpu", "instanceTypes": ["g6.xlarge"], "amiType": "AL2023_x86_64_NVIDIA", "minSize": 0, "desiredSize": 0}  # fmt: skip
+CERT = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
+NO_CONTROLLER = {"loadBalancerController": {"enabled": False}}
 PROFILE = {"name": "p", "selectors": [{"namespace": "batch"}]}
 DEEP: object = 1
 for _ in range(40):
@@ -139,6 +142,38 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "replicas-beyond-int32": ({"workload": {"replicas": 2**40}}, "workload.replicas", str(2**40), "less than or equal to 2147483647"),
     "values-too-deep": ({"workload": {"values": {"a": DEEP}}}, "workload.values", "'a'", "nested deeper than 32"),
     "values-huge-integer": ({"workload": {"values": {"big": 2**70}}}, "workload.values", "big", "does not fit in 64 bits"),
+    # exposure, TLS and names (issue 16)
+    "exposure": ({"workload": {"exposure": "gateway"}}, "workload.exposure", "gateway", "'nlb' or 'alb'"),
+    "alb-without-controller": ({**NO_CONTROLLER, "workload": {"exposure": "alb"}}, "workload", "'exposure': 'alb'", "needs the AWS Load Balancer Controller"),
+    "tls-with-in-tree-nlb": ({**NO_CONTROLLER, "workload": {"tls": {"certificateArn": CERT}}}, "workload", "certificateArn", "in-tree NLB"),
+    "domain-uppercase": ({"workload": {"domain": "App.example.com", "hostedZoneId": "Z0123456789ABC"}}, "workload.domain", "App.example.com", "must be lower case"),
+    "domain-single-label": ({"workload": {"domain": "localhost", "hostedZoneId": "Z0123456789ABC"}}, "workload.domain", "localhost", "fully qualified name"),
+    "domain-wildcard": ({"workload": {"domain": "*.example.com", "hostedZoneId": "Z0123456789ABC"}}, "workload.domain", "*.example.com", "must not be a wildcard"),
+    "domain-label-too-long": ({"workload": {"domain": "a" * 64 + ".example.com", "hostedZoneId": "Z0123456789ABC"}}, "workload.domain", "aaaa", "not 1-63 letters"),
+    "domain-trailing-dot": ({"workload": {"domain": "app.example.com.", "hostedZoneId": "Z0123456789ABC"}}, "workload.domain", "app.example.com.", "without the final dot"),
+    "domain-without-zone": ({"workload": {"domain": "app.example.com"}}, "workload.hostedZoneId", "''", "is required with workload.domain"),
+    "zone-without-domain": ({"workload": {"hostedZoneId": "Z0123456789ABC"}}, "workload.hostedZoneId", "Z0123456789ABC", "needs workload.domain"),
+    "zone-malformed": ({"workload": {"domain": "app.example.com", "hostedZoneId": "zone-1"}}, "workload.hostedZoneId", "zone-1", "Z followed by upper-case letters"),
+    "zone-with-prefix": ({"workload": {"domain": "app.example.com", "hostedZoneId": "/hostedzone/Z0123456789ABC"}}, "workload.hostedZoneId", "/hostedzone/Z0123456789ABC", "write the id alone: Z0123456789ABC"),
+    "certificate-malformed": ({"workload": {"tls": {"certificateArn": "arn:aws:iam::123456789012:server-certificate/x"}}}, "workload.tls.certificateArn", "server-certificate", "ACM certificate ARN"),
+    "certificate-other-region": ({"workload": {"tls": {"certificateArn": CERT.replace("us-west-2", "us-east-1")}}}, "workload.tls.certificateArn", "us-east-1", "can only use certificates of us-west-2"),
+    "ssl-policy-tls10": ({"workload": {"tls": {"sslPolicy": "ELBSecurityPolicy-2016-08"}}}, "workload.tls.sslPolicy", "ELBSecurityPolicy-2016-08", "only TLS 1.2 and 1.3"),
+    # GPU (issue 16)
+    "gpu-ami-on-cpu-types": ({"nodeGroups": [GROUP, {**GPU_GROUP, "instanceTypes": ["m7i.large"]}]}, "nodeGroups[1].amiType", "AL2023_x86_64_NVIDIA", "GPU families: g4dn"),
+    "gpu-types-on-standard-ami": ({"nodeGroups": [GROUP, {**GPU_GROUP, "amiType": "AL2023_x86_64_STANDARD"}]}, "nodeGroups[1].amiType", "AL2023_x86_64_STANDARD", "use AL2023_x86_64_NVIDIA"),
+    "gpu-arm-ami-on-x86": ({"nodeGroups": [GROUP, {**GPU_GROUP, "amiType": "AL2023_ARM_64_NVIDIA"}]}, "nodeGroups[1].amiType", "AL2023_ARM_64_NVIDIA", "needs arm64 instances"),
+    "gpu-ami-type-unknown": ({"nodeGroups": [GROUP, {**GPU_GROUP, "amiType": "AL2_x86_64_GPU"}]}, "nodeGroups[1].amiType", "AL2_x86_64_GPU", "AL2023_x86_64_NVIDIA"),
+    "gpu-node-pool-managed": ({"gpu": {"nodePool": True}}, "gpu", "'nodePool': True", "needs computeMode karpenter or auto"),
+    "gpu-families": ({"computeMode": "karpenter", "gpu": {"nodePool": True, "instanceFamilies": ["g4ad", "m7i"]}}, "gpu.instanceFamilies", "g4ad", "not GPU families: g4ad, m7i"),
+    "gpu-families-empty": ({"computeMode": "karpenter", "gpu": {"nodePool": True, "instanceFamilies": []}}, "gpu.instanceFamilies", "[]", "none given"),
+    "gpu-capacity-types": ({"computeMode": "karpenter", "gpu": {"nodePool": True, "capacityTypes": ["reserved"]}}, "gpu.capacityTypes", "reserved", "spot, on-demand"),
+    "gpu-max-gpus": ({"computeMode": "karpenter", "gpu": {"nodePool": True, "maxGpus": 0}}, "gpu.maxGpus", "0", "greater than or equal to 1"),
+    "gpu-smoke-test-without-capacity": ({"gpu": {"smokeTest": True}}, "gpu", "'smokeTest': True", "needs GPU capacity that can start"),
+    "gpu-smoke-test-group-at-zero": ({"nodeGroups": [GROUP, GPU_GROUP], "gpu": {"smokeTest": True}}, "gpu", "'smokeTest': True", "desiredSize of at least 1"),
+    "gpu-private-cluster": (
+        {"natMode": "none", "metricsServer": False, "workload": {"enabled": False}, **NO_CONTROLLER, "nodeGroups": [GROUP, GPU_GROUP]},
+        "gpu", "'nodePool': False", "nvcr.io",
+    ),
     "controller-replicas": ({"loadBalancerController": {"replicas": 0}}, "loadBalancerController.replicas", "0", "greater than or equal to 1"),
     "production-one-replica": (
         {"production": True, "endpointPublicAccess": False, "workload": {"replicas": 1}},

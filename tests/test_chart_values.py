@@ -22,6 +22,7 @@ FOLDERS = {  # chart as the program names it -> folder of the pinned version
     "oci://ghcr.io/stefanprodan/charts/podinfo": "podinfo-6.14.1",
     "metrics-server": "metrics-server-3.13.1",
     "cluster-autoscaler": "cluster-autoscaler-9.59.0",
+    "nvidia-device-plugin": "nvidia-device-plugin-0.20.0",
 }
 # Maps whose contents the charts leave open (shared/charts/README.md, "Caveats").
 FREE_FORM = {"podAnnotations", "nodeSelector", "tolerations", "affinity", "extraArgs", "env",
@@ -51,6 +52,11 @@ def unknown_keys(values: dict, known: dict, path: str = "") -> list[str]:
         {},
         {"computeMode": "karpenter", "karpenter": {"amiAlias": "al2023@v20260724"}},
         {"computeMode": "auto", "nodeGroups": []},
+        {
+            "computeMode": "karpenter",
+            "karpenter": {"amiAlias": "al2023@v20260724"},
+            "gpu": {"nodePool": True},
+        },
     ],
 )
 @pytest.mark.parametrize("stack", ["dev", "prod"])

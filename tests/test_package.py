@@ -18,6 +18,7 @@ from eks_platform.args import component as component_args
 from eks_platform.args.compute import (
     FargateProfileArgs,
     FargateSelectorArgs,
+    GpuArgs,
     NodeGroupArgs,
     TaintArgs,
 )
@@ -39,6 +40,7 @@ MIRRORS = {
     component_args.FargateSelectorInput: FargateSelectorArgs,
     component_args.WorkloadInput: WorkloadArgs,
     component_args.TlsInput: TlsArgs,
+    component_args.GpuInput: GpuArgs,
     component_args.LoadBalancerControllerInput: LoadBalancerControllerArgs,
 }
 

@@ -105,7 +105,53 @@ RESOURCE_CASES = {
         {"spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["198.51.100.0/24"]}},
         {"spec": {"type": "LoadBalancer"}},
     ),
+    "lb-tls-policy-modern": (
+        "aws:lb/listener:Listener",
+        {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
+        {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-2016-08"},
+    ),
+    "lb-http-redirects-to-https": (
+        "aws:lb/listener:Listener",
+        {"protocol": "HTTP", "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443"}}]},
+        {"protocol": "HTTP", "defaultActions": [{"type": "forward", "targetGroupArn": "tg"}]},
+    ),
+    "gpu-capacity-guarded": (
+        "aws:eks/nodeGroup:NodeGroup",
+        {"amiType": "AL2023_x86_64_NVIDIA", "taints": [{"key": "nvidia.com/gpu", "effect": "NO_SCHEDULE"}]},
+        {"amiType": "AL2023_x86_64_NVIDIA", "taints": []},
+    ),
 }  # fmt: skip
+
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+CERT = {"alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-west-2:1:certificate/x"}
+# The TLS rules seen through the Kubernetes objects the controller turns into listeners.
+KUBERNETES_CASES = [
+    ("lb-tls-policy-modern", INGRESS,
+     {"metadata": {"annotations": {**CERT, "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-3-2021-06"}}},
+     {"metadata": {"annotations": CERT}}),
+    ("lb-tls-policy-modern", "kubernetes:core/v1:Service",
+     {"metadata": {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-ssl-cert": "arn",
+                                   "service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}}},
+     {"metadata": {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-ssl-cert": "arn",
+                                   "service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy": "ELBSecurityPolicy-TLS-1-1-2017-01"}}}),
+    ("lb-http-redirects-to-https", INGRESS,
+     {"metadata": {"annotations": {**CERT, "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+                                   "alb.ingress.kubernetes.io/ssl-redirect": "443"}}},
+     {"metadata": {"annotations": {**CERT, "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]'}}}),
+    ("gpu-capacity-guarded", "kubernetes:karpenter.sh/v1:NodePool",
+     {"spec": {"template": {"spec": {"taints": [{"key": "nvidia.com/gpu"}], "requirements": []}}, "limits": {"nvidia.com/gpu": "4"}}},
+     {"spec": {"template": {"spec": {"requirements": [{"key": "karpenter.k8s.aws/instance-family", "values": ["g6"]}]}}}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "case", KUBERNETES_CASES, ids=lambda c: f"{c[0]}-{c[1].rsplit(':', 1)[-1]}"
+)
+def test_load_balancer_and_gpu_rules_bite_on_kubernetes_objects(case):
+    policy, type_, good, bad = case
+    assert violations_of(policy, [reg("good", type_, good)]) == []
+    assert violations_of(policy, [reg("bad", type_, bad)])
+
 
 # The same rules seen through the AWS resource a real preview shows.
 EKS_CASES = {
@@ -287,3 +333,43 @@ def test_an_endpoint_open_through_split_ranges_is_open():
     assert len(violations_of("eks-endpoint-restricted", [reg("c", CLUSTER, split)])) == 1
     half = {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/1"]}
     assert violations_of("eks-endpoint-restricted", [reg("c", CLUSTER, half)]) == []
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {
+            "workload": {
+                "exposure": "alb",
+                "domain": "app.example.com",
+                "hostedZoneId": "Z0123456789ABC",
+            }
+        },
+        {
+            "workload": {
+                "tls": {
+                    "certificateArn": "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
+                }
+            }
+        },
+        {"computeMode": "karpenter", "gpu": {"nodePool": True, "smokeTest": True}},
+        {
+            "nodeGroups": [
+                {"name": "general"},
+                {
+                    "name": "gpu",
+                    "instanceTypes": ["g6.xlarge"],
+                    "amiType": "AL2023_x86_64_NVIDIA",
+                    "minSize": 0,
+                    "desiredSize": 1,
+                },
+            ]
+        },
+    ],
+    ids=["alb-https", "nlb-tls", "karpenter-gpu", "gpu-node-group"],
+)
+def test_https_and_gpu_variants_pass_the_new_rules(overrides):
+    violations = evaluate(run_stack(".", "dev", overrides).registrations)
+    assert [str(v) for v in violations if v.level == "mandatory"] == []
+    new = {"lb-tls-policy-modern", "lb-http-redirects-to-https", "gpu-capacity-guarded"}
+    assert [str(v) for v in violations if v.policy in new] == []

@@ -26,6 +26,7 @@ from .parts.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
 from .parts.dns import Certificate, CertificateArgs, alias_record
+from .parts.gpu import GPU_TAINT, Gpu, GpuComponentArgs, gpu_node_labels
 from .parts.iam import AwsContext
 from .parts.karpenter import Karpenter, KarpenterComponentArgs
 from .parts.kms import PlatformKey
@@ -134,14 +135,36 @@ SYSTEM_TAINT = TaintArgs(key="CriticalAddonsOnly", value="true", effect="NoSched
 Karpenter and the load balancer controller tolerate it; DaemonSets tolerate everything)."""
 
 
+GPU_TAINT_ARGS = TaintArgs(key=GPU_TAINT["key"], value=GPU_TAINT["value"], effect="NoSchedule")
+"""On every GPU node unless the group sets its own nvidia.com/gpu taint: only pods that ask
+for GPUs (and tolerate it) land on the most expensive nodes."""
+
+
 def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
-    """The node groups to create: in Karpenter mode the first one runs only the system."""
+    """The node groups to create: in Karpenter mode the first one runs only the system; GPU
+    groups are tainted and labelled for the device plugin and for workloads."""
     groups = list(args.node_groups)
     if args.compute_mode == "karpenter" and groups:
         first = groups[0]
         if not any(t.key == SYSTEM_TAINT.key for t in first.taints):
             groups[0] = first.model_copy(update={"taints": [*first.taints, SYSTEM_TAINT]})
+    for index, group in enumerate(groups):
+        if not group.is_gpu:
+            continue
+        taints = list(group.taints)
+        if not any(t.key == GPU_TAINT_ARGS.key for t in taints):
+            taints.append(GPU_TAINT_ARGS)
+        labels = {**gpu_node_labels(group.needs_device_plugin), **group.labels}
+        groups[index] = group.model_copy(update={"taints": taints, "labels": labels})
     return groups
+
+
+def needs_device_plugin(args: PlatformArgs) -> bool:
+    """AL2023 NVIDIA nodes may exist: a node group's, or Karpenter's GPU NodePool's."""
+    if args.compute_mode == "auto":
+        return False
+    pool = args.compute_mode == "karpenter" and args.gpu.node_pool
+    return pool or any(group.needs_device_plugin for group in args.node_groups)
 
 
 def aws_invoke_options(opts: pulumi.ResourceOptions | None) -> pulumi.InvokeOptions | None:
@@ -413,8 +436,13 @@ class EksPlatform(pulumi.ComponentResource):
         # Auto Mode balances load itself; the controller would compete with it.
         controller_enabled = args.load_balancer_controller.enabled and mode != "auto"
         autoscaler = mode == "managed" and any(group.autoscaled for group in args.node_groups)
+        gpu = needs_device_plugin(args) or args.gpu.node_pool or args.gpu.smoke_test
         kubernetes_side = autoscaler or (
-            controller_enabled or args.workload.enabled or args.metrics_server or args.block_storage
+            controller_enabled
+            or args.workload.enabled
+            or args.metrics_server
+            or args.block_storage
+            or gpu
         )
         if not (kubernetes_side or mode == "karpenter"):
             return None
@@ -445,6 +473,18 @@ class EksPlatform(pulumi.ComponentResource):
             app_ready = [*workers_ready, karpenter.node_pool]
         else:
             app_ready = workers_ready
+        if gpu:
+            Gpu(
+                f"{name}-gpu",
+                GpuComponentArgs(
+                    settings=args.gpu,
+                    device_plugin=needs_device_plugin(args),
+                    auto_mode=mode == "auto",
+                    workers_ready=app_ready,
+                ),
+                provider,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         if args.block_storage:
             BlockStorage(
                 f"{name}-storage",
@@ -513,6 +553,27 @@ class EksPlatform(pulumi.ComponentResource):
             )
         if not args.workload.enabled:
             return None
+        return self._sample_app(
+            name,
+            args=args,
+            ready=app_ready,
+            controller=controller,
+            provider=provider,
+            tags=tags,
+        )
+
+    def _sample_app(
+        self,
+        name: str,
+        *,
+        args: PlatformArgs,
+        ready: list[pulumi.Resource],
+        controller: LoadBalancerController | None,
+        provider: k8s.Provider,
+        tags: dict[str, str],
+    ) -> pulumi.Output[str]:
+        """The sample app behind its load balancer, with its certificate and name if asked."""
+        mode = args.compute_mode
         if mode == "auto":
             load_balancer = AUTO_MODE_LOAD_BALANCER
         else:
@@ -531,7 +592,7 @@ class EksPlatform(pulumi.ComponentResource):
             f"{name}-app",
             SampleAppArgs(
                 workload=workload,
-                workers_ready=app_ready,
+                workers_ready=ready,
                 autoscaled=args.metrics_server,
                 controller=controller.release if controller else None,
                 load_balancer=load_balancer,

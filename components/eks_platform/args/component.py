@@ -81,7 +81,7 @@ class TlsInput(TypedDict, total=False):
     """HTTPS for the sample app's load balancer."""
 
     certificate_arn: str
-    """Existing ACM certificate (the stack's region) for HTTPS; empty: one made for domain, or none."""
+    """Existing ACM certificate (the stack's region) for HTTPS; empty: one made for domain."""
     ssl_policy: str
     """ELB security policy of the HTTPS listener (TLS 1.2 and 1.3 policies only)."""
 
@@ -118,13 +118,28 @@ class WorkloadInput(TypedDict, total=False):
     source_ranges: list[str]
     """Client ranges allowed through the load balancer (loadBalancerSourceRanges); empty = all."""
     exposure: str
-    """nlb (a LoadBalancer Service) or alb (an Ingress: the load balancer controller or Auto Mode)."""
+    """nlb (a LoadBalancer Service) or alb (an Ingress: load balancer controller or Auto Mode)."""
     domain: str
     """DNS name for the app (app.example.com): an ACM certificate, HTTPS and an alias record."""
     hosted_zone_id: str
     """Route 53 public hosted zone (Z...) holding domain: validation and alias records go there."""
     tls: TlsInput
     """HTTPS listener: an existing certificate and the TLS policy (see the TLS table)."""
+
+
+class GpuInput(TypedDict, total=False):
+    """GPU capacity that costs nothing while idle (Karpenter and Auto Mode NodePools)."""
+
+    node_pool: bool
+    """computeMode karpenter or auto: a GPU NodePool whose nodes exist only while GPU pods do."""
+    instance_families: list[str]
+    """NVIDIA GPU instance families the GPU NodePool may launch."""
+    capacity_types: list[str]
+    """Capacity types of the GPU NodePool: on-demand and/or spot."""
+    max_gpus: int
+    """Most GPUs the GPU NodePool may run at once (its limits on nvidia.com/gpu): a cost ceiling."""
+    smoke_test: bool
+    """A Job that requests one GPU and runs nvidia-smi; the deploy waits for it to succeed."""
 
 
 class KarpenterInput(TypedDict, total=False):
@@ -212,3 +227,5 @@ class EksPlatformArgs(TypedDict, total=False):
     """AWS Load Balancer Controller: enabled, replicas (see the workload table)."""
     workload: WorkloadInput
     """The sample app and its load balancer (see the workload table)."""
+    gpu: GpuInput
+    """GPU capacity: a scale-to-zero GPU NodePool and a smoke test (see the GPU table)."""

@@ -21,12 +21,31 @@ from .rules import (
 )
 
 CapacityType = Literal["ON_DEMAND", "SPOT"]
+# EKS AMITypes (botocore data/eks/2017-11-01/service-2.json, shape AMITypes, lines 1106-1132);
+# terraform-provider-aws validates ami_type against the SDK's enum (node_group.go, ami_type).
 AmiType = Literal[
     "AL2023_x86_64_STANDARD",
     "AL2023_ARM_64_STANDARD",
     "BOTTLEROCKET_x86_64",
     "BOTTLEROCKET_ARM_64",
+    "AL2023_x86_64_NVIDIA",
+    "AL2023_ARM_64_NVIDIA",
+    "BOTTLEROCKET_x86_64_NVIDIA",
+    "BOTTLEROCKET_ARM_64_NVIDIA",
 ]
+
+# EC2 families with whole NVIDIA GPUs, as Karpenter v1.14.1's generated instance-type reference
+# lists them (website/content/en/docs/reference/instance-types.md: instance-gpu-manufacturer
+# nvidia, instance-gpu-count >= 1). g5g is the one arm64 family. Left out: g4ad (AMD), g6f and
+# gr6f (fractional L4: no whole nvidia.com/gpu to request), inf/trn (Neuron), dl1 (Gaudi).
+NVIDIA_GPU_FAMILIES = (
+    "g4dn", "g5", "g5g", "g6", "g6e", "gr6", "g7e",
+    "p3", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "p6-b200", "p6-b300",
+)  # fmt: skip
+GPU_TAINT_KEY = "nvidia.com/gpu"
+GPU_NODE_POOL = "gpu"
+"""Name of the GPU NodePool (the plan prices it apart: idle, it holds no node)."""
+
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 LATEST_AMI_ALIAS = "al2023@latest"
@@ -39,8 +58,17 @@ AMI_ALIAS_PATTERN = re.compile(
 MIN_DISK_GIB = 20
 NODE_GROUP_NAME_PATTERN = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}")
 INSTANCE_TYPE_PATTERN = re.compile(
-    r"(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z-]*)\.[a-z0-9]+"
+    r"(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z-]*(-[a-z]+\d+)?)\.[a-z0-9]+"
 )
+
+
+def instance_family(instance_type: str) -> str:
+    """The family, as Karpenter's instance-family label spells it: g5 of g5.xlarge."""
+    return instance_type.split(".", 1)[0]
+
+
+def is_nvidia_gpu(instance_type: str) -> bool:
+    return instance_family(instance_type) in NVIDIA_GPU_FAMILIES
 
 
 def ami_architecture(ami_type: str) -> str:
@@ -168,6 +196,24 @@ class NodeGroupArgs(BaseModel):
                 arch=wanted,
                 types=", ".join(mismatched),
             )
+        types = info.data.get("instance_types") or []
+        gpu = [t for t in types if is_nvidia_gpu(t)]
+        if value.endswith("_NVIDIA") and len(gpu) != len(types):
+            raise problem(
+                "{ami} is for NVIDIA GPU instances; {types} have none (GPU families: {families})",
+                ami=value,
+                types=", ".join(t for t in types if t not in gpu),
+                families=", ".join(NVIDIA_GPU_FAMILIES),
+            )
+        if gpu and not value.endswith("_NVIDIA"):
+            # CreateNodegroup: "If you specify a GPU instance type, make sure to also specify an
+            # applicable GPU AMI type" (botocore eks service-2.json, instanceTypes).
+            raise problem(
+                "{types} have NVIDIA GPUs, which {ami} has no driver for; use {nvidia}",
+                types=", ".join(gpu),
+                ami=value,
+                nvidia=value.removesuffix("_STANDARD") + "_NVIDIA",
+            )
         return value
 
     @field_validator("desired_size")
@@ -226,6 +272,19 @@ class NodeGroupArgs(BaseModel):
     @property
     def is_bottlerocket(self) -> bool:
         return self.ami_type.startswith("BOTTLEROCKET")
+
+    @property
+    def is_gpu(self) -> bool:
+        """NVIDIA GPU nodes (an NVIDIA AMI type)."""
+        return self.ami_type.endswith("_NVIDIA")
+
+    @property
+    def needs_device_plugin(self) -> bool:
+        """AL2023 NVIDIA brings the driver and container toolkit, not the Kubernetes device
+        plugin (amazon-eks-ami v20260724: no device plugin under templates/; EKS user guide
+        ml-eks-optimized-ami.adoc: "you must apply the NVIDIA device plugin"). Bottlerocket's
+        NVIDIA variants run it as a host service (bottlerocket QUICKSTART-EKS.md, "NVIDIA")."""
+        return self.is_gpu and not self.is_bottlerocket
 
 
 class FargateSelectorArgs(BaseModel):
@@ -325,3 +384,39 @@ def _subset(value: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
             value=", ".join(value) or "none",
         )
     return value
+
+
+class GpuArgs(BaseModel):
+    """GPU capacity that costs nothing while idle (Karpenter and Auto Mode NodePools)."""
+
+    model_config = MODEL_CONFIG
+
+    node_pool: bool = False
+    """computeMode karpenter or auto: a GPU NodePool whose nodes exist only while GPU pods do."""
+    instance_families: list[str] = Field(default_factory=lambda: ["g6", "g6e", "g5", "g4dn"])
+    """NVIDIA GPU instance families the GPU NodePool may launch."""
+    capacity_types: list[str] = Field(default_factory=lambda: ["on-demand"])
+    """Capacity types of the GPU NodePool: on-demand and/or spot."""
+    max_gpus: Count = Field(default=4, ge=1, le=10_000)
+    """Most GPUs the GPU NodePool may run at once (its limits on nvidia.com/gpu): a cost ceiling."""
+    smoke_test: bool = False
+    """A Job that requests one GPU and runs nvidia-smi; the deploy waits for it to succeed."""
+
+    @field_validator("instance_families")
+    @classmethod
+    def _families(cls, value: list[str]) -> list[str]:
+        unknown = [family for family in value if family not in NVIDIA_GPU_FAMILIES]
+        if unknown or not value:
+            raise problem(
+                "must list NVIDIA GPU instance families ({families}); not GPU families: {unknown}",
+                families=", ".join(NVIDIA_GPU_FAMILIES),
+                unknown=", ".join(unknown) or "none given",
+            )
+        if len(set(value)) != len(value):
+            raise problem("lists a family twice")
+        return value
+
+    @field_validator("capacity_types")
+    @classmethod
+    def _capacity_types(cls, value: list[str]) -> list[str]:
+        return _subset(value, ("spot", "on-demand"), "capacity type")

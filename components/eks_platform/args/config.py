@@ -27,6 +27,7 @@ from .cidr import SUBNET_PREFIX_MAX, SUBNET_PREFIX_MIN, CidrPlanError, plan_subn
 from .compute import (
     FargateProfileArgs,
     FargateSelectorArgs,
+    GpuArgs,
     KarpenterArgs,
     NodeGroupArgs,
     TaintArgs,
@@ -159,6 +160,8 @@ class PlatformArgs(BaseModel):
     """AWS Load Balancer Controller: enabled, replicas (see the workload table)."""
     workload: WorkloadArgs = Field(default_factory=WorkloadArgs)
     """The sample app and its load balancer (see the workload table)."""
+    gpu: GpuArgs = Field(default_factory=GpuArgs)
+    """GPU capacity: a scale-to-zero GPU NodePool and a smoke test (see the GPU table)."""
 
     # --- single-field rules -------------------------------------------------------------------
 
@@ -549,6 +552,35 @@ class PlatformArgs(BaseModel):
         _unique_names(value, "Fargate profile")
         return value
 
+    @field_validator("gpu")
+    @classmethod
+    def _gpu(cls, value: GpuArgs, info: ValidationInfo) -> GpuArgs:
+        mode = info.data.get("compute_mode")
+        if value.node_pool and mode == "managed":
+            raise problem(
+                "gpu.nodePool needs computeMode karpenter or auto; with managed node groups, add "
+                "a group with an NVIDIA amiType (such as AL2023_x86_64_NVIDIA) and minSize 0"
+            )
+        groups = info.data.get("node_groups") or []
+        gpu_groups = [g for g in groups if g.is_gpu] if mode != "auto" else []
+        if value.smoke_test and not value.node_pool:
+            running = [g for g in gpu_groups if g.desired_size > 0 or g.autoscaled]
+            if not running:
+                raise problem(
+                    "gpu.smokeTest needs GPU capacity that can start: gpu.nodePool (karpenter, "
+                    "auto), or a node group with an NVIDIA amiType and desiredSize of at least 1 "
+                    "or autoscaled true"
+                )
+        plugin = mode != "auto" and (
+            any(g.needs_device_plugin for g in gpu_groups) or value.node_pool
+        )
+        if (plugin or value.smoke_test) and _without_egress(info):
+            raise problem(
+                "the NVIDIA device plugin and the smoke test's images are on nvcr.io, which "
+                "nodes cannot reach with natMode none; use a natMode with egress"
+            )
+        return value
+
     # --- derived values --------------------------------------------------------------------------
 
     def component_args(self) -> EksPlatformArgs:
@@ -679,7 +711,7 @@ def _model_at(location: tuple[Any, ...]) -> type[BaseModel]:
     model: type[BaseModel] = PlatformArgs
     nested = {"nodeGroups": NodeGroupArgs, "fargateProfiles": FargateProfileArgs,
               "taints": TaintArgs, "selectors": FargateSelectorArgs, "workload": WorkloadArgs,
-              "tls": TlsArgs,
+              "tls": TlsArgs, "gpu": GpuArgs,
               "loadBalancerController": LoadBalancerControllerArgs,
               "karpenter": KarpenterArgs}  # fmt: skip
     for part in location:

@@ -276,27 +276,24 @@ CERTIFICATE_ARN_PATTERN = re.compile(
 def domain_problem(value: str) -> str | None:
     """Why ``value`` cannot name the app (None if it can): a lower-case fully qualified name of
     at least two labels, each 1-63 letters, digits and '-' not at either end, 253 at most, no
-    wildcard (the platform points exactly this name at the load balancer)."""
-    if value.endswith("."):
-        return "write it without the final dot"
-    if value != value.lower():
-        return "must be lower case (DNS names are compared case-insensitively; Route 53 stores them lower case)"
-    if value.startswith("*"):
-        return "must not be a wildcard: the alias record and the certificate are for exactly this name"
-    if len(value) > DOMAIN_MAX:
-        return f"is {len(value)} characters; a DNS name has at most {DOMAIN_MAX}"
+    wildcard (the platform points exactly this name at the load balancer). ACM's DomainNameString
+    (botocore acm service-2.json): 1-253 characters, labels of at most 63, '*.' only leftmost."""
     labels = value.split(".")
-    if len(labels) < 2:
-        return "must be a fully qualified name such as app.example.com"
     bad = [label or "(empty)" for label in labels if not _DOMAIN_LABEL.fullmatch(label)]
-    if bad:
-        return (
-            f"has labels that are not 1-63 letters, digits or '-' (not first or last): "
-            f"{', '.join(bad)}"
-        )
-    if labels[-1].isdigit():
-        return "must end in a top-level domain, not a number"
-    return None
+    checks = (
+        (value.endswith("."), "write it without the final dot"),
+        (value != value.lower(), "must be lower case (Route 53 stores names lower case)"),
+        (value.startswith("*"), "must not be a wildcard: the certificate and alias are for it"),
+        (len(value) > DOMAIN_MAX, f"is {len(value)} characters; DNS names have <= {DOMAIN_MAX}"),
+        (len(labels) < 2, "must be a fully qualified name such as app.example.com"),
+        (
+            bool(bad),
+            "has labels that are not 1-63 letters, digits or '-' (not first or last): "
+            + ", ".join(bad),
+        ),
+        (labels[-1].isdigit(), "must end in a top-level domain, not a number"),
+    )
+    return next((message for failed, message in checks if failed), None)
 
 
 def hosted_zone_problem(value: str) -> str | None:
@@ -314,9 +311,7 @@ def certificate_arn_problem(value: str, region: str | None) -> str | None:
     'Supported Regions': certificates are regional; only CloudFront reads us-east-1's)."""
     match = CERTIFICATE_ARN_PATTERN.fullmatch(value)
     if not match:
-        return (
-            "must be an ACM certificate ARN: arn:aws:acm:<region>:<account>:certificate/<uuid>"
-        )
+        return "must be an ACM certificate ARN: arn:aws:acm:<region>:<account>:certificate/<uuid>"
     if region and match.group("region") != region:
         return (
             f"is a certificate in {match.group('region')}; a load balancer in {region} can only "

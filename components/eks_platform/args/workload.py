@@ -83,7 +83,7 @@ class TlsArgs(BaseModel):
     model_config = MODEL_CONFIG
 
     certificate_arn: str = ""
-    """Existing ACM certificate (the stack's region) for HTTPS; empty: one made for domain, or none."""
+    """Existing ACM certificate (the stack's region) for HTTPS; empty: one made for domain."""
     ssl_policy: str = DEFAULT_SSL_POLICY
     """ELB security policy of the HTTPS listener (TLS 1.2 and 1.3 policies only)."""
 
@@ -142,7 +142,7 @@ class WorkloadArgs(BaseModel):
     source_ranges: list[str] = Field(default_factory=list)
     """Client ranges allowed through the load balancer (loadBalancerSourceRanges); empty = all."""
     exposure: Exposure = "nlb"
-    """nlb (a LoadBalancer Service) or alb (an Ingress: the load balancer controller or Auto Mode)."""
+    """nlb (a LoadBalancer Service) or alb (an Ingress: load balancer controller or Auto Mode)."""
     domain: str = ""
     """DNS name for the app (app.example.com): an ACM certificate, HTTPS and an alias record."""
     hosted_zone_id: str = ""

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..args.compute import GPU_NODE_POOL
 from ..args.versions import SUPPORT_WINDOWS
 from ..args.versions import today as judging_day
 from .recorder import Registration
@@ -370,7 +371,10 @@ def _auto_mode_choice(pricer: _Pricer, cpu: float, memory: float) -> tuple[str, 
 def _launched_nodes(pricer: _Pricer, registrations: list[Registration]) -> None:
     """Karpenter and Auto Mode launch nodes for pending pods; the plan cannot see them, so it
     prices enough for the requested pods plus headroom (an assumption, listed)."""
-    pools = [r for r in registrations if r.type == "kubernetes:karpenter.sh/v1:NodePool"]
+    nodepools = [r for r in registrations if r.type == "kubernetes:karpenter.sh/v1:NodePool"]
+    pools = [p for p in nodepools if p.inputs.get("metadata", {}).get("name") != GPU_NODE_POOL]
+    for gpu_pool in (p for p in nodepools if p not in pools):
+        _idle_gpu_pool(pricer, gpu_pool)
     auto = [
         c
         for c in registrations
@@ -401,6 +405,21 @@ def _launched_nodes(pricer: _Pricer, registrations: list[Registration]) -> None:
             f"eks_auto_mode_fee:{instance_type}", source.name, count * pricer.hours,
             "instance-hours", note="EKS Auto Mode management fee, a share of on-demand",
         )  # fmt: skip
+
+
+def _idle_gpu_pool(pricer: _Pricer, pool: Registration) -> None:
+    """A GPU NodePool holds no node while no GPU pod runs (WhenEmpty consolidation): it costs
+    nothing idle. Shown at zero, with what one node of its first family costs per hour."""
+    families = _requirement(pool, "karpenter.k8s.aws/instance-family") or _requirement(
+        pool, "eks.amazonaws.com/instance-family"
+    )
+    smallest = f"{families[0]}.xlarge" if families else "g6.xlarge"
+    usd, _ = pricer.unit_price(f"ec2:{smallest}")
+    busy = f"{usd:.3f} USD per hour" if usd is not None else "not priced"
+    pricer.add(
+        f"ec2:{smallest}", pool.name, 0, "instance-hours",
+        note=f"GPU NodePool, idle: no node until a GPU pod waits ({smallest}: {busy})",
+    )  # fmt: skip
 
 
 def _observability(pricer: _Pricer, registrations: list[Registration]) -> None:

@@ -260,7 +260,9 @@ class SampleApp(pulumi.ComponentResource):
         # then the controller, then the nodes. Nothing the controller made outlives it to block
         # deleting the subnets and the VPC. A certificate the listener uses is deleted after.
         alb = workload.exposure == "alb"
-        waits_for = [args.controller] if args.controller else list(args.workers_ready)
+        waits_for: list[pulumi.Resource] = (
+            [args.controller] if args.controller else list(args.workers_ready)
+        )
         https = args.certificate_arn is not None
         service = k8s.core.v1.Service(
             f"{name}-service",
@@ -293,7 +295,14 @@ class SampleApp(pulumi.ComponentResource):
         )
         status: pulumi.Output[Any] = service.status
         if alb:
-            status = self._ingress(name, args, service, namespace_name, k8s_opts, waits_for).status
+            status = self._ingress(
+                name,
+                args=args,
+                service=service,
+                namespace=namespace_name,
+                k8s_opts=k8s_opts,
+                waits_for=waits_for,
+            ).status
         self.load_balancer_type = "application" if alb else "network"
         self.hostname = status.apply(_hostname_of)
         scheme = "https" if https else "http"
@@ -303,11 +312,12 @@ class SampleApp(pulumi.ComponentResource):
     def _ingress(
         self,
         name: str,
+        *,
         args: SampleAppArgs,
         service: k8s.core.v1.Service,
-        namespace: pulumi.Input[str],
+        namespace: pulumi.Input[str | None],
         k8s_opts: pulumi.ResourceOptions,
-        waits_for: list[pulumi.Resource],
+        waits_for: Sequence[pulumi.Resource],
     ) -> k8s.networking.v1.Ingress:
         """The Ingress the controller or Auto Mode turns into an ALB (and its Auto Mode class)."""
         workload = args.workload
@@ -336,10 +346,12 @@ class SampleApp(pulumi.ComponentResource):
                         parameters=k8s.networking.v1.IngressClassParametersReferenceArgs(
                             api_group="eks.amazonaws.com",
                             kind="IngressClassParams",
-                            name=params.metadata.apply(lambda m: m["name"]),
+                            name=AUTO_MODE_INGRESS_CLASS,
                         ),
                     ),
-                    opts=k8s_opts,
+                    opts=pulumi.ResourceOptions.merge(
+                        k8s_opts, pulumi.ResourceOptions(depends_on=[params])
+                    ),
                 )
             ]
         return k8s.networking.v1.Ingress(
@@ -362,7 +374,7 @@ class SampleApp(pulumi.ComponentResource):
                                     path_type="Prefix",
                                     backend=k8s.networking.v1.IngressBackendArgs(
                                         service=k8s.networking.v1.IngressServiceBackendArgs(
-                                            name=service.metadata.apply(lambda m: m.name),
+                                            name=service.metadata.apply(lambda m: m.name or ""),
                                             port=k8s.networking.v1.ServiceBackendPortArgs(
                                                 number=80
                                             ),
