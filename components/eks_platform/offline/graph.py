@@ -31,7 +31,8 @@ def _is_controller(registration: Registration) -> bool:
 
 
 def _is_load_balancer(registration: Registration) -> bool:
-    return (
+    """A LoadBalancer Service (an NLB) or an Ingress (an ALB): the controller makes either."""
+    return registration.type == "kubernetes:networking.k8s.io/v1:Ingress" or (
         registration.type == "kubernetes:core/v1:Service"
         and registration.inputs.get("spec", {}).get("type") == "LoadBalancer"
     )
@@ -54,7 +55,10 @@ def creation_seconds(registration: Registration) -> float:
     table = creation_times()
     if registration.type == "aws:eks/addon:Addon":
         entry = table["addons"].get(registration.inputs.get("addonName"), table["default"])
-    elif registration.type == "kubernetes:core/v1:Service":
+    elif registration.type in (
+        "kubernetes:core/v1:Service",
+        "kubernetes:networking.k8s.io/v1:Ingress",
+    ):
         entry = table[
             "load_balancer_service" if _is_load_balancer(registration) else "other_service"
         ]

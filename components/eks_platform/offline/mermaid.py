@@ -81,7 +81,7 @@ class _Resources:
             s
             for s in self.of("kubernetes:core/v1:Service")
             if s.inputs.get("spec", {}).get("type") == "LoadBalancer"
-        ]
+        ] + self.of("kubernetes:networking.k8s.io/v1:Ingress")
 
     def of(self, type_token: str) -> list[Registration]:
         return self.by_type.get(type_token, [])
@@ -173,6 +173,11 @@ def _platform(chart: _Chart, res: _Resources) -> None:
     )
     for service in res.services:
         annotations = service.inputs.get("metadata", {}).get("annotations", {})
+        if service.type.endswith(":Ingress"):
+            scheme = annotations.get("alb.ingress.kubernetes.io/scheme") or "(class parameters)"
+            https = "HTTPS " if "alb.ingress.kubernetes.io/certificate-arn" in annotations else ""
+            chart.node(chart.id(service), f"ALB {https}{scheme}")
+            continue
         scheme = annotations.get(f"{LB}-scheme") or (
             "internal" if annotations.get(f"{LB}-internal") == "true" else "internet-facing"
         )
