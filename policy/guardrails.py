@@ -510,6 +510,39 @@ def _vpcs_have_flow_logs(resources: list[PolicyResource]) -> Iterable[tuple[str,
             yield "VPC without flow logs", vpc.urn
 
 
+def _vpc_ranges_disjoint(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    """Across a fleet's regions: overlapping VPC ranges can never be peered or routed through a
+    transit gateway (VPC peering guide, 'overlapping CIDR blocks')."""
+    seen: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, PolicyResource]] = []
+    for vpc in (r for r in resources if r.resource_type == "aws:ec2/vpc:Vpc"):
+        try:
+            network = ipaddress.ip_network(str(vpc.props.get("cidrBlock")))
+        except ValueError:
+            continue
+        for other_network, other in seen:
+            if network.overlaps(other_network):
+                yield f"VPC range {network} overlaps {other.name}'s {other_network}", vpc.urn
+        seen.append((network, vpc))
+
+
+def _production_protected(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    """Every production cluster (tag environment=production) is protected from deletion: a
+    fleet's regions are all production or none is, and none may be lost to a stray destroy."""
+
+    def protected(resource: PolicyResource | None) -> bool:
+        # protect is inherited from the parent (pulumi-eks's cluster from its component).
+        while resource is not None:
+            if resource.opts and resource.opts.protect:
+                return True
+            resource = resource.parent
+        return False
+
+    for cluster in (r for r in resources if r.resource_type in (COMPONENT, EKS)):
+        tags = cluster.props.get("tags") or {}
+        if tags.get("environment") == "production" and not protected(cluster):
+            yield "production cluster without protect", cluster.urn
+
+
 def _default_security_groups_empty(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
     groups = [
         r
@@ -643,6 +676,11 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
                _default_security_groups_empty),
     stack_rule("node-groups-in-private-subnets", "CIS 5.4.3", "Node groups run in private subnets.", MANDATORY,
                _node_groups_private),
+    stack_rule("vpc-ranges-disjoint", "multi-region (peering, transit gateway)",
+               "No two VPCs (a fleet's regions) have overlapping ranges.", MANDATORY, _vpc_ranges_disjoint),
+    stack_rule("production-clusters-protected", "EKS best practices (reliability)",
+               "Production clusters (every region of a production fleet) are protected.", MANDATORY,
+               _production_protected),
     stack_rule("nat-gateway-per-zone", "EKS best practices (reliability)", "One NAT gateway per zone.", ADVISORY,
                _nat_per_zone),
 ]  # fmt: skip

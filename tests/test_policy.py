@@ -236,6 +236,14 @@ STACK_CASES = {
         [PUBLIC_A, reg("ng", "aws:eks/nodeGroup:NodeGroup", {}, subnetIds=["public-a"])],
     ),
     "nat-gateway-per-zone": ([PUBLIC_A, PUBLIC_B, NAT_A, NAT_B], [PUBLIC_A, PUBLIC_B, NAT_A]),
+    "vpc-ranges-disjoint": (
+        [reg("vpc-a", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.10.0.0/16"}), reg("vpc-b", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.20.0.0/16"})],
+        [reg("vpc-a", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}), reg("vpc-b", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.128.0/17"})],
+    ),
+    "production-clusters-protected": (
+        [Registration("c", CLUSTER, "c", True, "", "", [], {}, {"tags": {"environment": "production"}}, protect=True)],
+        [Registration("c", CLUSTER, "c", True, "", "", [], {}, {"tags": {"environment": "production"}})],
+    ),
 }  # fmt: skip
 
 

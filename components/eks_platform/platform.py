@@ -584,7 +584,10 @@ class EksPlatform(pulumi.ComponentResource):
             certificate_arn = Certificate(
                 f"{name}-certificate",
                 CertificateArgs(
-                    domain=workload.domain, hosted_zone_id=workload.hosted_zone_id, tags=tags
+                    domain=workload.domain,
+                    hosted_zone_id=workload.hosted_zone_id,
+                    tags=tags,
+                    keep_validation_record=workload.shared_name,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             ).arn
@@ -603,8 +606,8 @@ class EksPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._app = app
-        if not workload.domain:
-            return app.url
+        if not workload.domain or workload.shared_name:
+            return app.url  # a fleet points the shared name at every region itself
         record = alias_record(
             f"{name}-app-record",
             domain=workload.domain,

@@ -125,6 +125,8 @@ class WorkloadInput(TypedDict, total=False):
     """Route 53 public hosted zone (Z...) holding domain: validation and alias records go there."""
     tls: TlsInput
     """HTTPS listener: an existing certificate and the TLS policy (see the TLS table)."""
+    shared_name: bool
+    """domain is shared by several platforms (a fleet): no alias here; validation record kept."""
 
 
 class GpuInput(TypedDict, total=False):

@@ -149,6 +149,8 @@ class WorkloadArgs(BaseModel):
     """Route 53 public hosted zone (Z...) holding domain: validation and alias records go there."""
     tls: TlsArgs = Field(default_factory=TlsArgs)
     """HTTPS listener: an existing certificate and the TLS policy (see the TLS table)."""
+    shared_name: bool = False
+    """domain is shared by several platforms (a fleet): no alias here; validation record kept."""
 
     @field_validator("chart")
     @classmethod

@@ -108,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["upgrade"]:
         return upgrade_main(arguments[1:])
+    if arguments[:1] == ["fleet"]:
+        from .fleet import main as fleet_main  # noqa: PLC0415 (only the fleet subcommand needs it)
+
+        return fleet_main(arguments[1:])
     return plan_main(arguments)
 
 

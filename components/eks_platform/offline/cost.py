@@ -283,6 +283,26 @@ def _load_balancers(pricer: _Pricer, registrations: list[Registration], public_z
             )
 
 
+def _health_checks(pricer: _Pricer, registrations: list[Registration]) -> None:
+    """Route 53 health checks (a fleet's): a base price per check, plus each optional feature
+    (HTTPS, the 10-second interval). Latency-record queries depend on traffic: not included."""
+    for check in (r for r in registrations if r.type == "aws:route53/healthCheck:HealthCheck"):
+        pricer.add("route53_health_check", check.name, 1, "months", note="AWS endpoint")
+        options = [
+            feature
+            for feature, on in (
+                ("HTTPS", str(check.inputs.get("type", "")).startswith("HTTPS")),
+                ("10 s interval", check.inputs.get("requestInterval") == 10),
+            )
+            if on
+        ]
+        if options:
+            pricer.add(
+                "route53_health_check_option", check.name, len(options), "feature-months",
+                note=", ".join(options),
+            )  # fmt: skip
+
+
 def _fargate_pods(pricer: _Pricer, registrations: list[Registration]) -> None:
     """Helm-released pods whose namespace a Fargate profile selects run (and bill) on Fargate."""
     namespaces = {
@@ -486,6 +506,7 @@ def estimate_cost(
         if "kubernetes.io/role/elb" in s.inputs.get("tags", {})
     ]
     _load_balancers(pricer, registrations, len(public_subnets) or 2)
+    _health_checks(pricer, registrations)
     _fargate_pods(pricer, registrations)
     _observability(pricer, registrations)
     for key in by_type.get("aws:kms/key:Key", []):

@@ -396,7 +396,8 @@ def _service(r: _Answer) -> None:
             lb = f"k8s-{namespace[:8]}-{name[:8]}-{_hex(r.name, length=10)}"
         else:
             lb = _hex(r.name, length=32)
-        host = f"{lb}-{_hex(r.name, 'elb', length=16)}.elb.{r.region}.amazonaws.com"
+        region = r.region or "us-east-1"  # a fleet has no default region
+        host = f"{lb}-{_hex(r.name, 'elb', length=16)}.elb.{region}.amazonaws.com"
         r.state["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
 
 
@@ -405,7 +406,8 @@ def _ingress(r: _Answer) -> None:
     _kubernetes_object(r)
     name, namespace = r.state["metadata"]["name"], r.state["metadata"].get("namespace", "")
     lb = f"k8s-{namespace[:8]}-{name[:8]}-{_hex(r.name, length=10)}"
-    host = f"{lb}-{int(_hex(r.name, 'alb', length=8), 16) % 10**10}.{r.region}.elb.amazonaws.com"
+    region = r.region or "us-east-1"  # a fleet has no default region
+    host = f"{lb}-{int(_hex(r.name, 'alb', length=8), 16) % 10**10}.{region}.elb.amazonaws.com"
     r.state["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
 
 

@@ -30,6 +30,9 @@ class CertificateArgs:
     """Route 53 hosted zone the validation record goes into."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on the certificate."""
+    keep_validation_record: bool = False
+    """Leave the validation CNAME in the zone on delete: other regions' certificates for the same
+    name (a fleet) validate and renew through the same record."""
 
 
 class Certificate(pulumi.ComponentResource):
@@ -62,7 +65,7 @@ class Certificate(pulumi.ComponentResource):
             # ACM gives the same CNAME for the same name in one account (the record a previous
             # certificate for this name left, or another region's certificate, is this one).
             allow_overwrite=True,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.keep_validation_record),
         )
         validation = aws.acm.CertificateValidation(
             f"{name}-validation",

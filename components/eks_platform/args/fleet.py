@@ -1,0 +1,190 @@
+"""Arguments of a fleet: one platform per region behind one name.
+
+Each region's settings are a platform stack's keys (``vpcCidr``, ``nodeGroups``, ...) and are
+validated by the same ``PlatformArgs`` rules; problems are keyed by region and reported all at
+once, together with the fleet's own (overlapping VPC ranges, the global name).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .config import ConfigError, ConfigProblem, PlatformArgs, validate_platform_args
+from .rules import COMPONENT_NAME_MAX, domain_problem, hosted_zone_problem
+
+HEALTH_CHECK_INTERVALS = (10, 30)
+"""Route 53 RequestInterval: 10 (fast, priced higher) or 30 seconds (health_check.go,
+request_interval IntInSlice{10, 30}); FailureThreshold 1-10 (botocore route53 service-2.json)."""
+FLEET_KEYS = ("regions", "domain", "hostedZoneId", "tags", "healthCheckInterval",
+              "healthCheckFailureThreshold")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FleetArgs:
+    """A validated fleet: the regions' platform arguments, in the order given, and the name."""
+
+    regions: dict[str, PlatformArgs]
+    """Region -> that region's platform arguments."""
+    domain: str = ""
+    """The one name for users (latency records to every region); empty: regional URLs only."""
+    hosted_zone_id: str = ""
+    """Route 53 hosted zone holding domain."""
+    tags: Mapping[str, str] | None = None
+    """Tags on every resource of every region (the AWS providers' default tags)."""
+    health_check_interval: int = 30
+    """Seconds between Route 53 health checks of each region."""
+    health_check_failure_threshold: int = 3
+    """Failed checks in a row before a region stops receiving traffic."""
+
+
+def platform_name(fleet: str, region: str) -> str:
+    """The EksPlatform of ``region``: never from config beyond the region, so stable."""
+    return f"{fleet}-{region}"
+
+
+def _region_values(
+    raw: Any, index: int, *, domain: str, zone: str, problems: list[ConfigProblem], ns: str
+) -> tuple[str, dict[str, Any]] | None:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("region"), str):
+        problems.append(
+            ConfigProblem(f"{ns}regions[{index}]", raw, "must be an object with a region")
+        )
+        return None
+    values = {key: value for key, value in raw.items() if key != "region"}
+    region = str(raw["region"])
+    values["aws:region"] = region
+    if domain:
+        workload = dict(values.get("workload") or {})
+        workload.update(domain=domain, hostedZoneId=zone, sharedName=True)
+        values["workload"] = workload
+    return region, values
+
+
+def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems at once)
+    values: Mapping[str, Any], *, name: str, namespace: str = ""
+) -> FleetArgs:
+    """Every region's platform settings and the fleet's own keys; ``ConfigError`` lists all."""
+    ns = f"{namespace}:" if namespace else ""
+    problems: list[ConfigProblem] = [
+        ConfigProblem(
+            f"{ns}{key}", values[key], f"unknown key (known keys: {', '.join(FLEET_KEYS)})"
+        )
+        for key in values
+        if key not in FLEET_KEYS
+    ]
+    domain = values.get("domain") or ""
+    zone = values.get("hostedZoneId") or ""
+    if domain and (found := domain_problem(str(domain))):
+        problems.append(ConfigProblem(f"{ns}domain", domain, found))
+    if domain and not zone:
+        problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, "is required with domain"))
+    if zone and (found := hosted_zone_problem(str(zone))):
+        problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, found))
+    if zone and not domain:
+        problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, "needs domain, the fleet's name"))
+    interval = values.get("healthCheckInterval", 30)
+    if interval not in HEALTH_CHECK_INTERVALS or isinstance(interval, bool):
+        problems.append(
+            ConfigProblem(f"{ns}healthCheckInterval", interval, "must be 10 or 30 (seconds)")
+        )
+    threshold = values.get("healthCheckFailureThreshold", 3)
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or not 1 <= threshold <= 10:
+        problems.append(
+            ConfigProblem(f"{ns}healthCheckFailureThreshold", threshold, "must be 1-10")
+        )
+    tags = values.get("tags") or {}
+    if not isinstance(tags, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= 128 and len(v) <= 256
+        for k, v in tags.items()
+    ):
+        problems.append(
+            ConfigProblem(f"{ns}tags", tags, "must map keys of 1-128 to values of 0-256 characters")
+        )
+    regions_raw = values.get("regions")
+    regions: dict[str, PlatformArgs] = {}
+    if not isinstance(regions_raw, list) or not regions_raw:
+        problems.append(ConfigProblem(f"{ns}regions", regions_raw, "must list at least one region"))
+        regions_raw = []
+    for index, raw in enumerate(regions_raw):
+        found_values = _region_values(
+            raw, index, domain=str(domain), zone=str(zone), problems=problems, ns=ns
+        )
+        if found_values is None:
+            continue
+        region, region_values = found_values
+        key = f"{ns}regions[{region}]"
+        if region in regions or any(p.key == key for p in problems):
+            problems.append(ConfigProblem(key, region, "is listed twice; one platform per region"))
+            continue
+        component = platform_name(name, region)
+        if len(component) > COMPONENT_NAME_MAX:
+            problems.append(
+                ConfigProblem(
+                    "name", name, f"with '-{region}' is {len(component)} characters; platform "
+                    f"names have at most {COMPONENT_NAME_MAX}: shorten the fleet's name",
+                )
+            )  # fmt: skip
+            continue
+        try:
+            regions[region] = validate_platform_args(
+                region_values, namespace=key, component_name=component
+            )
+        except ConfigError as error:
+            problems += [_in_region(problem, key) for problem in error.problems]
+    problems += _overlaps(regions, ns)
+    if domain:
+        for region, args in regions.items():
+            if not args.workload.enabled or args.workload.scheme != "internet-facing":
+                problems.append(
+                    ConfigProblem(
+                        f"{ns}regions[{region}].workload",
+                        args.workload.model_dump(by_alias=True, include={"enabled", "scheme"}),
+                        "the fleet's name needs an enabled, internet-facing app in every region "
+                        "(Route 53 health checkers reach it from the internet)",
+                    )
+                )
+    if problems:
+        raise ConfigError(problems)
+    return FleetArgs(
+        regions=regions,
+        domain=str(domain),
+        hosted_zone_id=str(zone),
+        tags=dict(tags),
+        health_check_interval=int(interval),
+        health_check_failure_threshold=int(threshold),
+    )
+
+
+def _in_region(problem: ConfigProblem, key: str) -> ConfigProblem:
+    """'eks-fleet:regions[eu-west-1]:vpcCidr' reads as regions[eu-west-1].vpcCidr."""
+    if problem.key == "aws:region":
+        return ConfigProblem(f"{key}.region", problem.value, problem.message)
+    return ConfigProblem(
+        problem.key.replace(f"{key}:", f"{key}.", 1), problem.value, problem.message
+    )
+
+
+def _overlaps(regions: dict[str, PlatformArgs], ns: str) -> list[ConfigProblem]:
+    """VPC ranges of different regions must not overlap: peering and transit gateways route only
+    between disjoint ranges (VPC peering guide, 'overlapping CIDR blocks')."""
+    created = [
+        (region, ipaddress.ip_network(args.vpc_cidr))
+        for region, args in regions.items()
+        if not args.uses_existing_vpc
+    ]
+    problems = []
+    for i, (region, network) in enumerate(created):
+        for other, other_network in created[:i]:
+            if network.overlaps(other_network):
+                problems.append(
+                    ConfigProblem(
+                        f"{ns}regions[{region}].vpcCidr",
+                        str(network),
+                        f"overlaps {other}'s {other_network}: give each region its own range "
+                        "(such as 10.0.0.0/16, 10.1.0.0/16, ...) so they can be peered later",
+                    )
+                )
+    return problems

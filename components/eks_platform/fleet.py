@@ -1,0 +1,115 @@
+"""``Fleet``: one ``EksPlatform`` per region, on explicit providers, behind one name.
+
+Traffic: users resolve ``domain`` in Route 53, which answers with the region of lowest latency
+among those whose health check passes (latency records, ``set_identifier`` = region, each with
+``health_check_id``; aws_route53_record and aws_route53_health_check in terraform-provider-aws
+internal/service/route53/record.go and health_check.go). Each record is an alias to that
+region's load balancer (the app's NLB or ALB, known by its DNS name) in the load balancer
+type's hosted zone (aws_lb_hosted_zone_id's static table).
+
+Route 53 is global: the records and health checks use the first region's provider, so no
+resource anywhere uses the default provider.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from .args.fleet import FleetArgs, platform_name
+from .platform import EksPlatform
+
+
+class Fleet(pulumi.ComponentResource):
+    """Platforms in several regions; a latency-routed, health-checked name for users."""
+
+    url: pulumi.Output[str]
+    """https://<domain> (empty without a domain)."""
+    regional_urls: pulumi.Output[dict[str, str]]
+    """Region -> that region's app URL (its load balancer)."""
+    cluster_names: pulumi.Output[dict[str, str]]
+    """Region -> EKS cluster name."""
+
+    def __init__(
+        self, name: str, args: FleetArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("eks-platform:index:Fleet", name, None, opts)
+        self.platforms: dict[str, EksPlatform] = {}
+        providers: dict[str, aws.Provider] = {}
+        for region, platform_args in args.regions.items():
+            # Logical names from the region only: adding a region creates, never replaces.
+            providers[region] = aws.Provider(
+                f"{name}-{region}",
+                region=region,
+                default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.tags or {})),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.platforms[region] = EksPlatform(
+                platform_name(name, region),
+                platform_args.component_args(),
+                pulumi.ResourceOptions(parent=self, providers=[providers[region]]),
+            )
+        self.regional_urls = pulumi.Output.all(*[p.app_url for p in self.platforms.values()]).apply(
+            lambda urls: dict(zip(self.platforms, urls, strict=True))
+        )
+        self.cluster_names = pulumi.Output.all(
+            *[p.cluster_name for p in self.platforms.values()]
+        ).apply(lambda names: dict(zip(self.platforms, names, strict=True)))
+        self.url = pulumi.Output.from_input("")
+        if args.domain:
+            records = [
+                self._latency_record(name, region, args, providers) for region in args.regions
+            ]
+            self.url = pulumi.Output.all(*[r.fqdn for r in records]).apply(
+                lambda _: f"https://{args.domain}"
+            )
+        self.register_outputs(
+            {
+                "url": self.url,
+                "regionalUrls": self.regional_urls,
+                "clusterNames": self.cluster_names,
+            }
+        )
+
+    def _latency_record(
+        self,
+        name: str,
+        region: str,
+        args: FleetArgs,
+        providers: dict[str, aws.Provider],
+    ) -> aws.route53.Record:
+        """A health check on the region's load balancer and a latency alias record to it."""
+        platform_args = args.regions[region]
+        workload = platform_args.workload
+        platform = self.platforms[region]
+        global_opts = pulumi.ResourceOptions(parent=self, provider=next(iter(providers.values())))
+        check = aws.route53.HealthCheck(
+            f"{name}-{region}-health",
+            type="HTTPS",  # the fleet's regions always serve HTTPS (the name's certificate)
+            fqdn=platform.app_hostname,
+            port=443,
+            resource_path=workload.health_check_path,
+            request_interval=args.health_check_interval,
+            failure_threshold=args.health_check_failure_threshold,
+            tags={**dict(args.tags or {}), "Name": f"{name}-{region}"},
+            opts=global_opts,
+        )
+        balancer = "application" if workload.exposure == "alb" else "network"
+        zone = aws.lb.get_hosted_zone_id_output(
+            load_balancer_type=balancer, region=region, opts=pulumi.InvokeOptions(parent=self)
+        ).id
+        return aws.route53.Record(
+            f"{name}-{region}-latency",
+            zone_id=args.hosted_zone_id,
+            name=args.domain,
+            type="A",
+            set_identifier=region,
+            latency_routing_policies=[aws.route53.RecordLatencyRoutingPolicyArgs(region=region)],
+            health_check_id=check.id,
+            aliases=[
+                aws.route53.RecordAliasArgs(
+                    name=platform.app_hostname, zone_id=zone, evaluate_target_health=True
+                )
+            ],
+            opts=global_opts,
+        )
