@@ -85,12 +85,13 @@ def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems
         problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, found))
     if zone and not domain:
         problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, "needs domain, the fleet's name"))
-    interval = values.get("healthCheckInterval", 30)
+    # Stack config arrives as text: "10" is 10 (as pydantic reads the platform's numbers).
+    interval = _whole(values.get("healthCheckInterval", 30))
     if interval not in HEALTH_CHECK_INTERVALS or isinstance(interval, bool):
         problems.append(
             ConfigProblem(f"{ns}healthCheckInterval", interval, "must be 10 or 30 (seconds)")
         )
-    threshold = values.get("healthCheckFailureThreshold", 3)
+    threshold = _whole(values.get("healthCheckFailureThreshold", 3))
     if not isinstance(threshold, int) or isinstance(threshold, bool) or not 1 <= threshold <= 10:
         problems.append(
             ConfigProblem(f"{ns}healthCheckFailureThreshold", threshold, "must be 1-10")
@@ -156,6 +157,10 @@ def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems
         health_check_interval=int(interval),
         health_check_failure_threshold=int(threshold),
     )
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
 def _in_region(problem: ConfigProblem, key: str) -> ConfigProblem:

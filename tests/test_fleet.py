@@ -1,0 +1,168 @@
+"""The fleet under recording mocks: regions on their own providers, the global name, the
+overlap check, bad input per key, and the fleet plan."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pulumi
+import pytest
+import yaml
+
+from eks_platform.offline import run_stack
+from eks_platform.offline.fleet import build_fleet_plan, to_mermaid
+from eks_platform.offline.mocks import PlatformMocks
+from eks_platform.offline.recorder import RecordingMonitor
+
+FLEET_DIR = Path(__file__).resolve().parent.parent / "fleet"
+NAME = {"domain": "app.example.com", "hostedZoneId": "Z0123456789ABC"}
+THIRD = {"region": "ap-northeast-2", "vpcCidr": "10.30.0.0/16", "availabilityZoneCount": 2,
+         "publicAccessCidrs": ["203.0.113.0/24"], "workload": {"replicas": 2, "exposure": "alb"}}  # fmt: skip
+
+
+def regions(extra=()):
+    """The shipped stack's regions, and more."""
+    config = yaml.safe_load((FLEET_DIR / "Pulumi.global.yaml").read_text())["config"]
+    return [*config["eks-fleet:regions"], *extra]
+
+
+def run_fleet(**overrides):
+    return run_stack(FLEET_DIR, "global", overrides)
+
+
+def provider_regions(run):
+    return {p.urn: p.inputs["region"] for p in run.by_type("pulumi:providers:aws")}
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_every_aws_resource_is_on_its_regions_provider(count):
+    run = run_fleet(regions=regions([THIRD] if count == 3 else []), **NAME)
+    providers = provider_regions(run)
+    assert sorted(providers.values()) == sorted(
+        ["us-east-1", "eu-west-1", "ap-northeast-2"][:count]
+    )
+    clusters = run.by_type("eks:index:Cluster")
+    assert len(clusters) == count
+    for registration in run.registrations:
+        if not registration.custom or not registration.type.startswith(("aws:", "eks:")):
+            continue
+        provider = (registration.provider or "").rsplit("::", 1)[0]
+        assert provider in providers, f"{registration.name} is on the default provider"
+        region = next((r for r in providers.values() if f"fleet-{r}-" in registration.name), None)
+        if region and not registration.type.startswith("aws:route53/"):
+            assert providers[provider] == region, registration.name
+    assert run.outputs["url"] == "https://app.example.com"
+    assert sorted(run.outputs["regionalUrls"]) == sorted(providers.values())
+
+
+def test_latency_records_and_health_checks_per_region():
+    run = run_fleet(regions=regions([THIRD]), **NAME, healthCheckInterval=10)
+    checks = {c.name: c for c in run.by_type("aws:route53/healthCheck:HealthCheck")}
+    records = [r for r in run.by_type("aws:route53/record:Record") if r.inputs.get("setIdentifier")]
+    assert len(checks) == len(records) == 3
+    for record in records:
+        region = record.inputs["setIdentifier"]
+        assert record.inputs["name"] == "app.example.com"
+        assert record.inputs["latencyRoutingPolicies"] == [{"region": region}]
+        check = checks[f"fleet-{region}-health"]
+        assert record.inputs["healthCheckId"] == check.resource_id
+        assert check.inputs["type"] == "HTTPS"
+        assert check.inputs["resourcePath"] == "/healthz"
+        assert check.inputs["requestInterval"] == 10
+        assert check.inputs["fqdn"] == record.inputs["aliases"][0]["name"]
+        assert record.inputs["aliases"][0]["evaluateTargetHealth"] is True
+    # Each region's platform makes its certificate for the name, but no alias of its own, and
+    # keeps the shared validation record on delete.
+    assert len(run.by_type("aws:acm/certificate:Certificate")) == 3
+    plain = [r for r in run.by_type("aws:route53/record:Record") if r.name.endswith("-app-record")]
+    assert plain == []
+
+
+def test_without_a_name_the_outputs_list_regional_urls():
+    run = run_fleet()
+    assert run.by_type("aws:route53/record:Record") == []
+    assert run.outputs["url"] == ""
+    assert all(url.startswith("http://") for url in run.outputs["regionalUrls"].values())
+
+
+def bad(**overrides):
+    monitor = RecordingMonitor(PlatformMocks("us-east-1"))
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack(FLEET_DIR, "global", overrides, monitor=monitor)
+    registered = [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
+    return str(caught.value), registered
+
+
+OVERLAP = {**THIRD, "vpcCidr": "10.10.128.0/17"}
+CASES = {
+    "overlap": ({"regions": regions([OVERLAP])}, "regions[ap-northeast-2].vpcCidr", "overlaps us-east-1's 10.10.0.0/16"),
+    "region-twice": ({"regions": regions([{**THIRD, "region": "us-east-1", "vpcCidr": "10.30.0.0/16"}])}, "regions[us-east-1]", "listed twice"),
+    "region-unknown": ({"regions": regions([{**THIRD, "region": "moon-1"}])}, "regions[moon-1].region", "is not an AWS region"),
+    "region-setting": ({"regions": regions([{**THIRD, "natMode": "double"}])}, "regions[ap-northeast-2].natMode", "'none', 'single'"),
+    "no-regions": ({"regions": []}, "regions", "at least one region"),
+    "region-not-object": ({"regions": ["us-east-1"]}, "regions[0]", "an object with a region"),
+    "domain": ({"domain": "App.Example.com", "hostedZoneId": "Z0123456789ABC"}, "domain", "lower case"),
+    "domain-without-zone": ({"domain": "app.example.com"}, "hostedZoneId", "required with domain"),
+    "zone-without-domain": ({"hostedZoneId": "Z0123456789ABC"}, "hostedZoneId", "needs domain"),
+    "zone-malformed": ({**NAME, "hostedZoneId": "zone"}, "hostedZoneId", "Z followed by"),
+    "interval": ({"healthCheckInterval": 15}, "healthCheckInterval", "10 or 30"),
+    "threshold": ({"healthCheckFailureThreshold": 11}, "healthCheckFailureThreshold", "1-10"),
+    "tags": ({"tags": {"": "x"}}, "tags", "keys of 1-128"),
+    "unknown-key": ({"regionz": []}, "regionz", "unknown key"),
+    "internal-app-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"scheme": "internal"}}])}, "regions[ap-northeast-2].workload", "internet-facing app in every region"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_fleet_input_is_refused_before_anything_is_registered(case):
+    overrides, key, allowed = CASES[case]
+    message, registered = bad(**overrides)
+    assert registered == []
+    line = next((line for line in message.splitlines() if f"- eks-fleet:{key} = " in line), None)
+    assert line is not None, message
+    assert allowed in line, line
+
+
+def test_all_regions_problems_are_reported_together():
+    message, _ = bad(regions=regions([{**OVERLAP, "natMode": "double"}]), healthCheckInterval=15)
+    assert "regions[ap-northeast-2].natMode" in message
+    assert "healthCheckInterval" in message
+    assert "overlaps" not in message or "vpcCidr" in message
+
+
+def test_the_fleet_plan_per_region_and_in_total():
+    plan = build_fleet_plan(run_fleet(regions=regions([THIRD]), **NAME))
+    assert [r.region for r in plan.regions] == ["us-east-1", "eu-west-1", "ap-northeast-2"]
+    for region in plan.regions:
+        assert region.resources > 50
+        assert region.monthly_usd > 0
+        assert region.kubernetes_version == "1.35"
+        assert region.end_of_standard_support == "2027-03-27"
+        assert region.addons["vpc-cni"].startswith("v1.")
+        assert region.findings == []
+    document = plan.to_json()
+    assert document["total"]["monthly_usd"] == pytest.approx(
+        sum(r.monthly_usd for r in plan.regions)
+    )
+    drawing = to_mermaid(plan)
+    assert "app.example.com" in drawing and drawing.count("lowest latency, healthy") == 3
+
+
+def test_each_extra_region_costs_about_one_platform():
+    two = build_fleet_plan(run_fleet()).monthly_usd
+    three = build_fleet_plan(run_fleet(regions=regions([THIRD]))).monthly_usd
+    assert 100 < three - two < 400
+
+
+def test_fleet_plan_command_prints_json():
+    result = subprocess.run(
+        [sys.executable, "-m", "eks_platform.offline", "fleet", "global", "--project-dir", str(FLEET_DIR),
+         "--format", "json"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [r["region"] for r in document["regions"]] == ["us-east-1", "eu-west-1"]
