@@ -13,10 +13,13 @@ resource anywhere uses the default provider.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pulumi
 import pulumi_aws as aws
 
 from .args.fleet import FleetArgs, platform_name
+from .parts.dns import alias_record
 from .platform import EksPlatform
 
 
@@ -49,12 +52,8 @@ class Fleet(pulumi.ComponentResource):
                 platform_args.component_args(),
                 pulumi.ResourceOptions(parent=self, providers=[providers[region]]),
             )
-        self.regional_urls = pulumi.Output.all(*[p.app_url for p in self.platforms.values()]).apply(
-            lambda urls: dict(zip(self.platforms, urls, strict=True))
-        )
-        self.cluster_names = pulumi.Output.all(
-            *[p.cluster_name for p in self.platforms.values()]
-        ).apply(lambda names: dict(zip(self.platforms, names, strict=True)))
+        self.regional_urls = self._by_region(lambda p: p.app_url)
+        self.cluster_names = self._by_region(lambda p: p.cluster_name)
         self.url = pulumi.Output.from_input("")
         if args.domain:
             records = [
@@ -71,6 +70,14 @@ class Fleet(pulumi.ComponentResource):
             }
         )
 
+    def _by_region(
+        self, output: Callable[[EksPlatform], pulumi.Output[str]]
+    ) -> pulumi.Output[dict[str, str]]:
+        """Region -> one output of that region's platform."""
+        return pulumi.Output.all(*[output(p) for p in self.platforms.values()]).apply(
+            lambda values: dict(zip(self.platforms, values, strict=True))
+        )
+
     def _latency_record(
         self,
         name: str,
@@ -82,7 +89,7 @@ class Fleet(pulumi.ComponentResource):
         platform_args = args.regions[region]
         workload = platform_args.workload
         platform = self.platforms[region]
-        global_opts = pulumi.ResourceOptions(parent=self, provider=next(iter(providers.values())))
+        global_provider = next(iter(providers.values()))
         check = aws.route53.HealthCheck(
             f"{name}-{region}-health",
             type="HTTPS",  # the fleet's regions always serve HTTPS (the name's certificate)
@@ -92,24 +99,16 @@ class Fleet(pulumi.ComponentResource):
             request_interval=args.health_check_interval,
             failure_threshold=args.health_check_failure_threshold,
             tags={**dict(args.tags or {}), "Name": f"{name}-{region}"},
-            opts=global_opts,
+            opts=pulumi.ResourceOptions(parent=self, provider=global_provider),
         )
-        balancer = "application" if workload.exposure == "alb" else "network"
-        zone = aws.lb.get_hosted_zone_id_output(
-            load_balancer_type=balancer, region=region, opts=pulumi.InvokeOptions(parent=self)
-        ).id
-        return aws.route53.Record(
+        return alias_record(
             f"{name}-{region}-latency",
-            zone_id=args.hosted_zone_id,
-            name=args.domain,
-            type="A",
-            set_identifier=region,
-            latency_routing_policies=[aws.route53.RecordLatencyRoutingPolicyArgs(region=region)],
-            health_check_id=check.id,
-            aliases=[
-                aws.route53.RecordAliasArgs(
-                    name=platform.app_hostname, zone_id=zone, evaluate_target_health=True
-                )
-            ],
-            opts=global_opts,
+            domain=args.domain,
+            hosted_zone_id=args.hosted_zone_id,
+            hostname=platform.app_hostname,
+            load_balancer_type=workload.load_balancer_type,
+            region=region,
+            parent=self,
+            latency_health_check=check.id,
+            provider=global_provider,
         )

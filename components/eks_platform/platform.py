@@ -12,7 +12,13 @@ from pulumi.runtime import settings as runtime_settings
 from .args.addons import LOCKED_ADDONS, addon_version
 from .args.cidr import plan_subnets
 from .args.component import EksPlatformArgs
-from .args.compute import KarpenterArgs, NodeGroupArgs, TaintArgs
+from .args.compute import (
+    GPU_TAINT,
+    KarpenterArgs,
+    NodeGroupArgs,
+    TaintArgs,
+    device_plugin_needed,
+)
 from .args.config import ConfigError, ConfigProblem, PlatformArgs
 from .args.regions import REGIONS, SUPPORTED_REGIONS
 from .args.rules import (
@@ -26,7 +32,7 @@ from .parts.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
 from .parts.dns import Certificate, CertificateArgs, alias_record
-from .parts.gpu import GPU_TAINT, Gpu, GpuComponentArgs, gpu_node_labels
+from .parts.gpu import Gpu, GpuComponentArgs, gpu_node_labels
 from .parts.iam import AwsContext
 from .parts.karpenter import Karpenter, KarpenterComponentArgs
 from .parts.kms import PlatformKey
@@ -135,11 +141,6 @@ SYSTEM_TAINT = TaintArgs(key="CriticalAddonsOnly", value="true", effect="NoSched
 Karpenter and the load balancer controller tolerate it; DaemonSets tolerate everything)."""
 
 
-GPU_TAINT_ARGS = TaintArgs(key=GPU_TAINT["key"], value=GPU_TAINT["value"], effect="NoSchedule")
-"""On every GPU node unless the group sets its own nvidia.com/gpu taint: only pods that ask
-for GPUs (and tolerate it) land on the most expensive nodes."""
-
-
 def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
     """The node groups to create: in Karpenter mode the first one runs only the system; GPU
     groups are tainted and labelled for the device plugin and for workloads."""
@@ -152,8 +153,8 @@ def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
         if not group.is_gpu:
             continue
         taints = list(group.taints)
-        if not any(t.key == GPU_TAINT_ARGS.key for t in taints):
-            taints.append(GPU_TAINT_ARGS)
+        if not any(t.key == GPU_TAINT.key for t in taints):
+            taints.append(GPU_TAINT)
         labels = {**gpu_node_labels(group.needs_device_plugin), **group.labels}
         groups[index] = group.model_copy(update={"taints": taints, "labels": labels})
     return groups
@@ -161,10 +162,7 @@ def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
 
 def needs_device_plugin(args: PlatformArgs) -> bool:
     """AL2023 NVIDIA nodes may exist: a node group's, or Karpenter's GPU NodePool's."""
-    if args.compute_mode == "auto":
-        return False
-    pool = args.compute_mode == "karpenter" and args.gpu.node_pool
-    return pool or any(group.needs_device_plugin for group in args.node_groups)
+    return device_plugin_needed(args.compute_mode, list(args.node_groups), args.gpu.node_pool)
 
 
 def aws_invoke_options(opts: pulumi.ResourceOptions | None) -> pulumi.InvokeOptions | None:
@@ -613,7 +611,7 @@ class EksPlatform(pulumi.ComponentResource):
             domain=workload.domain,
             hosted_zone_id=workload.hosted_zone_id,
             hostname=app.hostname,
-            load_balancer_type=app.load_balancer_type,
+            load_balancer_type=workload.load_balancer_type,
             region=args.region,
             parent=self,
         )

@@ -122,6 +122,20 @@ class TaintArgs(BaseModel):
         return re.sub(r"(?<!^)(?=[A-Z])", "_", self.effect).upper()
 
 
+GPU_TAINT = TaintArgs(key=GPU_TAINT_KEY, value="true", effect="NoSchedule")
+"""On every GPU node (node groups unless they set their own on this key; the GPU NodePool):
+only pods that ask for GPUs, and tolerate it, land on the most expensive nodes."""
+
+
+def device_plugin_needed(compute_mode: str, groups: list[NodeGroupArgs], node_pool: bool) -> bool:
+    """NVIDIA's device plugin is needed where AL2023 NVIDIA nodes may run: a node group's, or
+    Karpenter's GPU NodePool's. Auto Mode runs its own."""
+    if compute_mode == "auto":
+        return False
+    pool = compute_mode == "karpenter" and node_pool
+    return pool or any(group.needs_device_plugin for group in groups)
+
+
 class NodeGroupArgs(BaseModel):
     """One managed node group: sizing, instance types, AMI, labels and taints."""
 

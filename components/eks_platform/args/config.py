@@ -31,6 +31,7 @@ from .compute import (
     KarpenterArgs,
     NodeGroupArgs,
     TaintArgs,
+    device_plugin_needed,
 )
 from .regions import REGIONS, SUPPORTED_REGIONS
 from .rules import (
@@ -571,9 +572,7 @@ class PlatformArgs(BaseModel):
                     "auto), or a node group with an NVIDIA amiType and desiredSize of at least 1 "
                     "or autoscaled true"
                 )
-        plugin = mode != "auto" and (
-            any(g.needs_device_plugin for g in gpu_groups) or value.node_pool
-        )
+        plugin = device_plugin_needed(str(mode), groups, value.node_pool)
         if (plugin or value.smoke_test) and _without_egress(info):
             raise problem(
                 "the NVIDIA device plugin and the smoke test's images are on nvcr.io, which "

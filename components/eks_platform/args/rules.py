@@ -38,6 +38,11 @@ LABEL_NAME_PATTERN = re.compile(rf"{_NAME}")
 DNS_SUBDOMAIN_PATTERN = re.compile(rf"{_DNS_SUBDOMAIN}")
 DNS_LABEL_PATTERN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
+# Pod Security Admission: the namespace only admits pods meeting the restricted profile.
+RESTRICTED_NAMESPACE_LABELS = {
+    f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")
+}
+
 
 def problem(message: LiteralString, **context: Any) -> PydanticCustomError:
     """A validation error whose message is shown to the user as is."""

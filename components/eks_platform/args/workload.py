@@ -258,6 +258,11 @@ class WorkloadArgs(BaseModel):
         return value
 
     @property
+    def load_balancer_type(self) -> str:
+        """application (ALB) or network (NLB), as aws_lb_hosted_zone_id names them."""
+        return "application" if self.exposure == "alb" else "network"
+
+    @property
     def https(self) -> bool:
         """True when the load balancer listens for HTTPS (a certificate given or requested)."""
         return bool(self.tls.certificate_arn or self.domain)

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..args.config import ConfigError
+from ..args.fleet import platform_name
 from ..args.versions import SUPPORT_WINDOWS
 from .cost import estimate_cost
 from .preflight import preflight
@@ -75,8 +76,8 @@ def _region_of(registration: Registration, fleet: str, regions: list[str]) -> st
         (
             region
             for region in sorted(regions, key=len, reverse=True)
-            if registration.name == f"{fleet}-{region}"
-            or registration.name.startswith(f"{fleet}-{region}-")
+            if registration.name == platform_name(fleet, region)
+            or registration.name.startswith(f"{platform_name(fleet, region)}-")
         ),
         None,
     )

@@ -386,28 +386,34 @@ def _kubernetes_object(r: _Answer) -> None:
     r.id = f"{namespace}/{metadata['name']}" if namespace else metadata["name"]
 
 
+def _controller_lb_name(r: _Answer) -> str:
+    """The controller's (and Auto Mode's) naming: k8s-<namespace>-<name>-<hash>."""
+    name, namespace = r.state["metadata"]["name"], r.state["metadata"].get("namespace", "")
+    return f"k8s-{namespace[:8]}-{name[:8]}-{_hex(r.name, length=10)}"
+
+
+def _lb_region(r: _Answer) -> str:
+    """Kubernetes objects carry no region; a fleet's (no default provider) get us-east-1."""
+    return r.region or "us-east-1"
+
+
 def _service(r: _Answer) -> None:
     _kubernetes_object(r)
     spec = r.state.get("spec", {})
     if spec.get("type") == "LoadBalancer":
-        name, namespace = r.state["metadata"]["name"], r.state["metadata"].get("namespace", "")
         if spec.get("loadBalancerClass") == "service.k8s.aws/nlb":
-            # The controller's naming: k8s-<namespace>-<name>-<hash>, then the ELB suffix.
-            lb = f"k8s-{namespace[:8]}-{name[:8]}-{_hex(r.name, length=10)}"
+            lb = _controller_lb_name(r)
         else:
             lb = _hex(r.name, length=32)
-        region = r.region or "us-east-1"  # a fleet has no default region
-        host = f"{lb}-{_hex(r.name, 'elb', length=16)}.elb.{region}.amazonaws.com"
+        host = f"{lb}-{_hex(r.name, 'elb', length=16)}.elb.{_lb_region(r)}.amazonaws.com"
         r.state["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
 
 
 def _ingress(r: _Answer) -> None:
     """The ALB's DNS name as the controller and Auto Mode name it: k8s-<ns>-<name>-<hash>."""
     _kubernetes_object(r)
-    name, namespace = r.state["metadata"]["name"], r.state["metadata"].get("namespace", "")
-    lb = f"k8s-{namespace[:8]}-{name[:8]}-{_hex(r.name, length=10)}"
-    region = r.region or "us-east-1"  # a fleet has no default region
-    host = f"{lb}-{int(_hex(r.name, 'alb', length=8), 16) % 10**10}.{region}.elb.amazonaws.com"
+    number = int(_hex(r.name, "alb", length=8), 16) % 10**10
+    host = f"{_controller_lb_name(r)}-{number}.{_lb_region(r)}.elb.amazonaws.com"
     r.state["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
 
 

@@ -16,9 +16,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-# The controller and Auto Mode name load balancers; only their DNS names reach Pulumi.
-LoadBalancerType = str  # "application" | "network" (aws_lb_hosted_zone_id load_balancer_type)
-
 
 @dataclass(frozen=True)
 class CertificateArgs:
@@ -83,25 +80,37 @@ def alias_record(
     domain: str,
     hosted_zone_id: str,
     hostname: pulumi.Input[str],
-    load_balancer_type: LoadBalancerType,
+    load_balancer_type: str,
     region: str,
     parent: pulumi.Resource,
+    latency_health_check: pulumi.Input[str] | None = None,
+    provider: pulumi.ProviderResource | None = None,
 ) -> aws.route53.Record:
-    """An A alias from ``domain`` to a load balancer the cluster made (known by DNS name)."""
+    """An A alias from ``domain`` to a load balancer the cluster made (known by its DNS name;
+    ``load_balancer_type`` application or network). With ``latency_health_check``, one of a
+    name's latency records (``set_identifier`` = ``region``), answered while that check passes.
+    """
+    # The controller and Auto Mode name load balancers; only their DNS names reach Pulumi.
     target_zone = aws.lb.get_hosted_zone_id_output(
         load_balancer_type=load_balancer_type,
         region=region,
         opts=pulumi.InvokeOptions(parent=parent),
     ).id
+    latency = latency_health_check is not None
     return aws.route53.Record(
         name,
         zone_id=hosted_zone_id,
         name=domain,
         type="A",
+        set_identifier=region if latency else None,
+        latency_routing_policies=(
+            [aws.route53.RecordLatencyRoutingPolicyArgs(region=region)] if latency else None
+        ),
+        health_check_id=latency_health_check,
         aliases=[
             aws.route53.RecordAliasArgs(
                 name=hostname, zone_id=target_zone, evaluate_target_health=True
             )
         ],
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
     )

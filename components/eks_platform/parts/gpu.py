@@ -23,7 +23,8 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..args.compute import GPU_NODE_POOL, GPU_TAINT_KEY, GpuArgs
+from ..args.compute import GPU_NODE_POOL, GPU_TAINT, GPU_TAINT_KEY, GpuArgs
+from ..args.rules import RESTRICTED_NAMESPACE_LABELS
 
 DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
 DEVICE_PLUGIN_VERSION = "0.20.0"
@@ -33,7 +34,6 @@ GPU_NODE_LABEL = "eks-platform/gpu"
 # nvidia/cuda base images set NVIDIA_DRIVER_CAPABILITIES=compute,utility, so the container
 # toolkit injects nvidia-smi. The tag is not checked against the registry from here.
 SMOKE_TEST_IMAGE = "nvcr.io/nvidia/cuda:12.5.0-base-ubuntu22.04"
-GPU_TAINT = {"key": GPU_TAINT_KEY, "value": "true", "effect": "NoSchedule"}
 
 
 def gpu_node_labels(device_plugin: bool) -> dict[str, str]:
@@ -88,7 +88,7 @@ def gpu_node_pool(settings: GpuArgs, *, auto_mode: bool) -> dict[str, Any]:
                         "values": list(settings.capacity_types),
                     },
                 ],
-                "taints": [GPU_TAINT],
+                "taints": [GPU_TAINT.model_dump()],
                 "expireAfter": "720h",
             },
         },
@@ -196,10 +196,7 @@ class Gpu(pulumi.ComponentResource):
                 f"{name}-smoke-test-namespace",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name="gpu-smoke-test",
-                    labels={
-                        f"pod-security.kubernetes.io/{mode}": "restricted"
-                        for mode in ("enforce", "audit", "warn")
-                    },
+                    labels=RESTRICTED_NAMESPACE_LABELS,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, provider=provider),
             )

@@ -25,6 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..args.rules import RESTRICTED_NAMESPACE_LABELS
 from ..args.workload import WorkloadArgs
 
 # How the sample Service gets its NLB: through the controller, EKS Auto Mode or the legacy
@@ -39,11 +40,6 @@ CONTROLLER_INGRESS_CLASS = "alb"
 AUTO_MODE_INGRESS_CLASS = "eks-auto-alb"
 AUTO_MODE_ALB_CONTROLLER = "eks.amazonaws.com/alb"
 ALB = "alb.ingress.kubernetes.io"
-
-# Pod Security Admission: the namespace only admits pods meeting the restricted profile.
-RESTRICTED_NAMESPACE_LABELS = {
-    f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")
-}
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -200,8 +196,6 @@ class SampleApp(pulumi.ComponentResource):
     """http(s)://<load balancer DNS name> ('' until the load balancer exists)."""
     hostname: pulumi.Output[str]
     """The load balancer's DNS name."""
-    load_balancer_type: str
-    """application (ALB) or network (NLB), as aws_lb_hosted_zone_id names them."""
 
     def __init__(
         self,
@@ -303,7 +297,6 @@ class SampleApp(pulumi.ComponentResource):
                 k8s_opts=k8s_opts,
                 waits_for=waits_for,
             ).status
-        self.load_balancer_type = "application" if alb else "network"
         self.hostname = status.apply(_hostname_of)
         scheme = "https" if https else "http"
         self.url = self.hostname.apply(lambda host: f"{scheme}://{host}" if host else "")
