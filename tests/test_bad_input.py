@@ -157,6 +157,8 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "zone-with-prefix": ({"workload": {"domain": "app.example.com", "hostedZoneId": "/hostedzone/Z0123456789ABC"}}, "workload.hostedZoneId", "/hostedzone/Z0123456789ABC", "write the id alone: Z0123456789ABC"),
     "certificate-malformed": ({"workload": {"tls": {"certificateArn": "arn:aws:iam::123456789012:server-certificate/x"}}}, "workload.tls.certificateArn", "server-certificate", "ACM certificate ARN"),
     "certificate-other-region": ({"workload": {"tls": {"certificateArn": CERT.replace("us-west-2", "us-east-1")}}}, "workload.tls.certificateArn", "us-east-1", "can only use certificates of us-west-2"),
+    "shared-name-not-boolean": ({"workload": {"sharedName": "maybe"}}, "workload.sharedName", "maybe", "valid boolean"),
+    "gpu-smoke-test-not-boolean": ({"gpu": {"smokeTest": "soon"}}, "gpu.smokeTest", "soon", "valid boolean"),
     "ssl-policy-tls10": ({"workload": {"tls": {"sslPolicy": "ELBSecurityPolicy-2016-08"}}}, "workload.tls.sslPolicy", "ELBSecurityPolicy-2016-08", "only TLS 1.2 and 1.3"),
     # GPU (issue 16)
     "gpu-ami-on-cpu-types": ({"nodeGroups": [GROUP, {**GPU_GROUP, "instanceTypes": ["m7i.large"]}]}, "nodeGroups[1].amiType", "AL2023_x86_64_NVIDIA", "GPU families: g4dn"),

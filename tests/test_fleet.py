@@ -166,3 +166,11 @@ def test_fleet_plan_command_prints_json():
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert [r["region"] for r in document["regions"]] == ["us-east-1", "eu-west-1"]
+
+
+def test_the_fleet_project_declares_only_keys_the_program_reads():
+    from eks_platform.args.fleet import FLEET_KEYS
+
+    declared = yaml.safe_load((FLEET_DIR / "Pulumi.yaml").read_text())["config"]
+    assert set(declared) <= set(FLEET_KEYS)
+    assert set(FLEET_KEYS) - set(declared) == {"regions", "tags"}  # structured: not declarable
