@@ -12,6 +12,7 @@ import pulumi
 import pytest
 import yaml
 
+from eks_platform.args.fleet import FLEET_KEYS
 from eks_platform.offline import run_stack
 from eks_platform.offline.fleet import build_fleet_plan, to_mermaid
 from eks_platform.offline.mocks import PlatformMocks
@@ -169,8 +170,6 @@ def test_fleet_plan_command_prints_json():
 
 
 def test_the_fleet_project_declares_only_keys_the_program_reads():
-    from eks_platform.args.fleet import FLEET_KEYS
-
     declared = yaml.safe_load((FLEET_DIR / "Pulumi.yaml").read_text())["config"]
     assert set(declared) <= set(FLEET_KEYS)
     assert set(FLEET_KEYS) - set(declared) == {"regions", "tags"}  # structured: not declarable
