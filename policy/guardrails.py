@@ -568,18 +568,28 @@ def _node_groups_private(resources: list[PolicyResource]) -> Iterable[tuple[str,
 
 
 def _nat_per_zone(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
-    zones = {
-        r.props.get("availabilityZone")
+    """Per VPC (a fleet has one per region): its NAT gateways against the zones of its public
+    subnets. A resource without a VPC dependency (a fixture) counts towards one shared group."""
+
+    def vpc_of(resource: PolicyResource, key: str) -> str:
+        return next((dep.urn for dep in resource.property_dependencies.get(key, [])), "")
+
+    public = [
+        r
         for r in resources
         if r.resource_type == "aws:ec2/subnet:Subnet"
         and "kubernetes.io/role/elb" in (r.props.get("tags") or {})
-    }
+    ]
+    subnet_vpc = {subnet.urn: vpc_of(subnet, "vpcId") for subnet in public}
     nats = [r for r in resources if r.resource_type == "aws:ec2/natGateway:NatGateway"]
-    if nats and len(nats) < len(zones):
-        yield (
-            f"{len(nats)} NAT gateway(s) for {len(zones)} zones: a zone outage cuts egress",
-            nats[0].urn,
-        )
+    for vpc in sorted(set(subnet_vpc.values())):
+        zones = {s.props.get("availabilityZone") for s in public if subnet_vpc[s.urn] == vpc}
+        mine = [n for n in nats if subnet_vpc.get(vpc_of(n, "subnetId"), "") == vpc]
+        if mine and len(mine) < len(zones):
+            yield (
+                f"{len(mine)} NAT gateway(s) for {len(zones)} zones: a zone outage cuts egress",
+                mine[0].urn,
+            )
 
 
 # --- the rules ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Run the policy pack over a stack's offline plan: no CLI, no credentials.
 
     venv/bin/python policy/offline.py dev [--set key=value]
+    venv/bin/python policy/offline.py global --project-dir fleet    # the whole fleet
 
 Exits 1 when a mandatory rule is violated. The tests run it over every shipped stack.
 """
@@ -123,10 +124,13 @@ def evaluate(
 def main() -> int:
     parser = argparse.ArgumentParser(description="Run the policy pack over a stack's offline plan.")
     parser.add_argument("stack")
+    parser.add_argument(
+        "--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml (fleet/)"
+    )
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     options = parser.parse_args()
     overrides = dict(item.split("=", 1) for item in options.overrides)
-    run = run_stack(PROJECT_DIR, options.stack, overrides)
+    run = run_stack(options.project_dir, options.stack, overrides)
     violations = evaluate(run.registrations)
     for violation in violations:
         print(violation)

@@ -14,11 +14,16 @@ import yaml
 
 from eks_platform.args.fleet import FLEET_KEYS
 from eks_platform.offline import run_stack
-from eks_platform.offline.fleet import build_fleet_plan, to_mermaid
+from eks_platform.offline.fleet import build_fleet_plan, diff_fleets, to_mermaid
+from eks_platform.offline.fleet import main as fleet_main
 from eks_platform.offline.mocks import PlatformMocks
+from eks_platform.offline.preflight import Finding
 from eks_platform.offline.recorder import RecordingMonitor
 
 FLEET_DIR = Path(__file__).resolve().parent.parent / "fleet"
+sys.path.insert(0, str(FLEET_DIR.parent / "policy"))
+from offline import evaluate  # noqa: E402 (the policy pack's offline runner)
+
 NAME = {"domain": "app.example.com", "hostedZoneId": "Z0123456789ABC"}
 THIRD = {"region": "ap-northeast-2", "vpcCidr": "10.30.0.0/16", "availabilityZoneCount": 2,
          "publicAccessCidrs": ["203.0.113.0/24"], "workload": {"replicas": 2, "exposure": "alb"}}  # fmt: skip
@@ -173,3 +178,121 @@ def test_the_fleet_project_declares_only_keys_the_program_reads():
     declared = yaml.safe_load((FLEET_DIR / "Pulumi.yaml").read_text())["config"]
     assert set(declared) <= set(FLEET_KEYS)
     assert set(FLEET_KEYS) - set(declared) == {"regions", "tags"}  # structured: not declarable
+
+
+# --- the change forecast, per region --------------------------------------------------------------
+
+
+def changed_region(**settings):
+    """The shipped regions with eu-west-1's settings changed."""
+    return [dict(r, **settings) if r["region"] == "eu-west-1" else r for r in regions()]
+
+
+def test_the_forecast_is_split_by_region():
+    base = build_fleet_plan(run_fleet()).to_json()
+    assert diff_fleets(base, base).regions == {}
+    moved = build_fleet_plan(run_fleet(regions=changed_region(vpcCidr="10.21.0.0/16"))).to_json()
+    diff = diff_fleets(base, moved)
+    assert list(diff.regions) == ["eu-west-1"] and diff.critical
+    vpc = next(c for c in diff.regions["eu-west-1"].forecast if c.urn.endswith("-network-vpc"))
+    assert vpc.action == "replace" and vpc.critical
+    assert all("fleet-eu-west-1-" in c.urn for c in diff.regions["eu-west-1"].forecast)
+
+
+def test_a_new_region_is_all_created_and_priced():
+    base = build_fleet_plan(run_fleet()).to_json()
+    diff = diff_fleets(base, build_fleet_plan(run_fleet(regions=regions([THIRD]))).to_json())
+    assert list(diff.regions) == ["ap-northeast-2"] and not diff.critical
+    added = diff.regions["ap-northeast-2"]
+    assert added.removed == [] and added.changed == {} and len(added.added) > 50
+    assert {c.action for c in added.forecast} == {"create"}
+    assert 100 < diff.to_json()["cost_delta_usd"] < 400
+
+
+def test_fleet_diff_command_exit_status(tmp_path, capsys):
+    assert fleet_main(["global", "--project-dir", str(FLEET_DIR), "--format", "json"]) == 0
+    saved = tmp_path / "fleet.json"
+    saved.write_text(capsys.readouterr().out)
+    against = ["global", "--project-dir", str(FLEET_DIR), "--diff-against", str(saved)]
+    assert fleet_main(against) == 0
+    assert "no changes in any region" in capsys.readouterr().out
+    replicas = json.dumps(changed_region(workload={"replicas": 3}))
+    assert fleet_main([*against, "--set", f"regions={replicas}"]) == 1
+    out = capsys.readouterr().out
+    assert "eu-west-1" in out and "us-east-1" not in out and "values.replicaCount" in out
+    moved = json.dumps(changed_region(vpcCidr="10.21.0.0/16"))
+    assert fleet_main([*against, "--set", f"regions={moved}", "--format", "json"]) == 4
+    assert list(json.loads(capsys.readouterr().out)["regions"]) == ["eu-west-1"]
+
+
+def test_a_single_platform_plan_is_not_a_fleet_base(tmp_path, capsys):
+    """Negative control: the base must be a fleet plan with its resources."""
+    single = tmp_path / "plan.json"
+    single.write_text(json.dumps({"format_version": 1, "resources": [], "cost": {}}))
+    code = fleet_main(["global", "--project-dir", str(FLEET_DIR), "--diff-against", str(single)])
+    assert code == 2
+    assert "not a fleet plan JSON" in capsys.readouterr().err
+
+
+def test_fleet_diff_against_a_git_ref(tmp_path, capsys):
+    """The base fleet is planned at the ref with that ref's own code (components/ at the top)."""
+    repo = tmp_path / "repo"
+    root = FLEET_DIR.parent
+    subprocess.run(["git", "clone", "-q", str(root), str(repo)], check=True)
+    for path in ("components", "fleet"):
+        subprocess.run(["rm", "-rf", str(repo / path)], check=True)
+        subprocess.run(["cp", "-r", str(root / path), str(repo / path)], check=True)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "base"], check=True)
+    against = ["global", "--project-dir", str(repo / "fleet"), "--diff-against", "HEAD"]
+    assert fleet_main(against) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert fleet_main([*against, "--set", f"regions={json.dumps(regions([THIRD]))}"]) == 1
+    assert "ap-northeast-2" in capsys.readouterr().out
+
+
+# --- the policy pack over the whole fleet ---------------------------------------------------------
+
+
+def test_the_shipped_fleet_passes_every_mandatory_rule():
+    violations = evaluate(run_fleet(**NAME).registrations)
+    assert [str(v) for v in violations if v.level == "mandatory"] == []
+    nat = [v for v in violations if v.policy == "nat-gateway-per-zone"]
+    assert len(nat) == 2  # one per region (natMode single), not one for the fleet's four zones
+
+
+def test_the_version_rule_sees_every_region():
+    run = run_fleet(regions=changed_region(kubernetesVersion="1.34"))
+    found = evaluate(run.registrations, {"eks-supported-version": {"allowedVersions": ["1.35"]}})
+    flagged = {v.urn.rsplit("::", 1)[-1] for v in found if v.policy == "eks-supported-version"}
+    assert flagged and all(name.startswith("fleet-eu-west-1-") for name in flagged)
+
+
+def test_a_production_fleet_must_protect_every_region():
+    production = [dict(r, production=True, natMode="per_az") for r in regions()]
+    partly = [dict(r, protect=r["region"] == "us-east-1") for r in production]
+    found = evaluate(run_fleet(regions=partly).registrations)
+    flagged = [v.urn for v in found if v.policy == "production-clusters-protected"]
+    assert flagged and all("fleet-eu-west-1-" in urn for urn in flagged)
+    protected = [dict(r, protect=True) for r in production]
+    found = evaluate(run_fleet(regions=protected).registrations)
+    assert [v for v in found if v.policy == "production-clusters-protected"] == []
+
+
+def test_preflight_findings_are_listed_under_their_region(monkeypatch, capsys):
+    """A finding on eu-west-1's cluster (injected: the shipped fleet has none) fails the plan."""
+    from eks_platform.offline import plan as plan_module  # noqa: PLC0415
+
+    def finding(registrations):
+        cluster = next(
+            r.name for r in registrations if r.name == "fleet-eu-west-1-control-plane-eks"
+        )
+        return [Finding("injected", "refused", [cluster], ["regions[eu-west-1].clusterName"])]
+
+    monkeypatch.setattr(plan_module, "preflight", finding)
+    plan = build_fleet_plan(run_fleet())
+    assert {r.region: len(r.findings) for r in plan.regions} == {"us-east-1": 0, "eu-west-1": 1}
+    assert fleet_main(["global", "--project-dir", str(FLEET_DIR)]) == 3
+    assert "preflight: eu-west-1: [injected]" in capsys.readouterr().err
+    assert fleet_main(["global", "--project-dir", str(FLEET_DIR), "--no-preflight"]) == 0

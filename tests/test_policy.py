@@ -381,3 +381,18 @@ def test_https_and_gpu_variants_pass_the_new_rules(overrides):
     assert [str(v) for v in violations if v.level == "mandatory"] == []
     new = {"lb-tls-policy-modern", "lb-http-redirects-to-https", "gpu-capacity-guarded"}
     assert [str(v) for v in violations if v.policy in new] == []
+
+
+def test_nat_gateways_are_counted_per_vpc():
+    """A fleet has a VPC per region: one region's NAT gateways do not cover another's zones."""
+
+    def region(name: str, nats: int) -> list[Registration]:
+        elb = {"kubernetes.io/role/elb": "1"}
+        return [
+            reg(f"vpc-{name}", "aws:ec2/vpc:Vpc", {}),
+            *(reg(f"{name}-{z}", "aws:ec2/subnet:Subnet", {"tags": elb, "availabilityZone": f"{name}{z}"}, vpcId=[f"vpc-{name}"]) for z in "ab"),
+            *(reg(f"{name}-nat-{z}", "aws:ec2/natGateway:NatGateway", {}, subnetId=[f"{name}-{z}"]) for z in "ab"[:nats]),
+        ]  # fmt: skip
+
+    assert violations_of("nat-gateway-per-zone", [*region("x", 2), *region("y", 0)]) == []
+    assert len(violations_of("nat-gateway-per-zone", [*region("x", 1), *region("y", 1)])) == 2

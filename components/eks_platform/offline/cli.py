@@ -34,17 +34,10 @@ from .diff import BaseUnavailableError, base_plan, diff_plans, render_diff
 from .mermaid import to_mermaid
 from .plan import Plan, build_plan, render_text
 from .preflight import Finding
-from .run import StackNotFoundError, run_stack
+from .run import StackNotFoundError, add_check_arguments, add_stack_arguments, run_stack
 from .upgrade import UpgradeError, plan_upgrade, render_upgrade
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR, EXIT_PREFLIGHT, EXIT_CRITICAL = 0, 1, 2, 3, 4
-
-
-def _parse_override(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
-    return key, value
 
 
 class _UsePrices(argparse.Action):
@@ -65,20 +58,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="eks-platform-plan",
         description="Plan a stack offline: resources, cost, critical path, diagram, diff.",
     )
-    parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml")
-    parser.add_argument(
-        "--project-dir", default=Path("."), type=Path, help="folder with Pulumi.yaml"
-    )
+    add_stack_arguments(parser, Path("."))
     parser.add_argument("--format", choices=("text", "json", "mermaid"), default="text")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        type=_parse_override,
-        metavar="KEY=VALUE",
-        help="override a config value (project keys without namespace; JSON for lists and maps)",
-    )
     parser.add_argument(
         "--prices",
         action=_UsePrices,
@@ -90,16 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the order `pulumi destroy` deletes the resources in (waves), not the plan",
     )
-    parser.add_argument(
-        "--no-preflight",
-        action="store_true",
-        help="report preflight findings without failing (exit 0 instead of 3)",
-    )
-    parser.add_argument(
-        "--diff-against",
-        metavar="PLAN_JSON_OR_GIT_REF",
-        help="compare with a saved plan JSON, or with the stack planned at a git ref",
-    )
+    add_check_arguments(parser, "plan")
     return parser
 
 
@@ -191,13 +163,9 @@ def upgrade_main(argv: Sequence[str]) -> int:
         prog="eks-platform-plan upgrade",
         description="The steps of a Kubernetes upgrade, one minor at a time, planned offline.",
     )
-    parser.add_argument("stack")
+    add_stack_arguments(parser, Path("."))
     parser.add_argument("--to", required=True, help="target Kubernetes minor, such as 1.36")
-    parser.add_argument("--project-dir", default=Path("."), type=Path)
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], type=_parse_override
-    )
     options = parser.parse_args(argv)
     console = Console(soft_wrap=True)
     errors = Console(stderr=True, soft_wrap=True)

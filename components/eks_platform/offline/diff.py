@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -95,18 +96,23 @@ def diff_plans(base: dict[str, Any], current: dict[str, Any]) -> PlanDiff:
     return result
 
 
-def base_plan(against: str, project_dir: Path, stack: str) -> dict[str, Any]:
-    """The plan JSON to compare against: a file, or ``stack`` planned at git ref ``against``."""
+def base_plan(
+    against: str, project_dir: Path, stack: str, subcommand: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The plan JSON to compare against: a file, or ``stack`` planned at git ref ``against``
+    (with ``subcommand``, such as ``fleet``, before the stack)."""
     path = Path(against)
     if path.is_file():
         try:
             return json.loads(path.read_text())
         except json.JSONDecodeError as error:
             raise BaseUnavailableError(f"{against} is not a plan JSON file: {error}") from None
-    return _plan_at_ref(against, project_dir, stack)
+    return _plan_at_ref(against, project_dir, stack, subcommand)
 
 
-def _plan_at_ref(ref: str, project_dir: Path, stack: str) -> dict[str, Any]:
+def _plan_at_ref(
+    ref: str, project_dir: Path, stack: str, subcommand: Sequence[str]
+) -> dict[str, Any]:
     top = _git(project_dir, "rev-parse", "--show-toplevel").decode().strip()
     prefix = _git(project_dir, "rev-parse", "--show-prefix").decode().strip()
     archive = _git(Path(top), "archive", "--format=tar", ref)
@@ -114,17 +120,23 @@ def _plan_at_ref(ref: str, project_dir: Path, stack: str) -> dict[str, Any]:
         with tarfile.open(fileobj=BytesIO(archive)) as tar:
             tar.extractall(folder, filter="data")
         base_dir = Path(folder) / prefix
-        # The base is planned with its own code: its components/ first on the import path.
+        # The base is planned with its own code: its components/ first on the import path (beside
+        # the project, or at the top of the repository for a project in a folder, like fleet/).
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(
-                [str(base_dir / "components"), os.environ.get("PYTHONPATH", "")]
+                [
+                    str(base_dir / "components"),
+                    str(Path(folder) / "components"),
+                    os.environ.get("PYTHONPATH", ""),
+                ]
             ),
         }
         command = [
             sys.executable,
             "-m",
             "eks_platform.offline",
+            *subcommand,
             stack,
             "--project-dir",
             str(base_dir),

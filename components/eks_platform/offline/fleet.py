@@ -3,6 +3,8 @@ version and its end of standard support, the add-on versions, and preflight find
 a Mermaid drawing of the regions behind the global name.
 
 ``eks-platform-plan fleet <stack> [--project-dir fleet] [--format text|json|mermaid]``
+``eks-platform-plan fleet <stack> --set ... --diff-against fleet-plan.json|GIT_REF``: what a real
+update would do, region by region (the change forecast of one platform, split by region).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -23,12 +26,19 @@ from ..args.config import ConfigError
 from ..args.fleet import platform_name
 from ..args.versions import SUPPORT_WINDOWS
 from .cost import estimate_cost
-from .preflight import preflight
+from .diff import BaseUnavailableError, PlanDiff, base_plan, diff_plans, render_diff
+from .plan import build_plan
 from .recorder import Registration
-from .run import StackNotFoundError, StackRun, run_stack
+from .run import (
+    StackNotFoundError,
+    StackRun,
+    add_check_arguments,
+    add_stack_arguments,
+    run_stack,
+)
 
 FLEET = "eks-platform:index:Fleet"
-EXIT_OK, EXIT_ERROR, EXIT_PREFLIGHT = 0, 2, 3
+EXIT_OK, EXIT_CHANGED, EXIT_ERROR, EXIT_PREFLIGHT, EXIT_CRITICAL = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -47,9 +57,13 @@ class RegionPlan:
 @dataclass
 class FleetPlan:
     stack: str
+    fleet: str
+    """The Fleet component's name: regions' resources are named ``<fleet>-<region>...``."""
     domain: str
     regions: list[RegionPlan]
     global_resources: int
+    resource_records: list[dict[str, Any]] = field(default_factory=list)
+    """Every resource as in the plan JSON contract (what ``--diff-against`` compares)."""
 
     @property
     def monthly_usd(self) -> float:
@@ -59,6 +73,7 @@ class FleetPlan:
         return {
             "format_version": 1,
             "stack": self.stack,
+            "fleet": self.fleet,
             "domain": self.domain,
             "regions": [r.__dict__ for r in self.regions],
             "total": {
@@ -66,35 +81,39 @@ class FleetPlan:
                 "monthly_usd": self.monthly_usd,
                 "findings": sum(len(r.findings) for r in self.regions),
             },
+            "resources": self.resource_records,
+            "cost": {"monthly_usd": self.monthly_usd},
         }
 
 
-def _region_of(registration: Registration, fleet: str, regions: list[str]) -> str | None:
+def _region_of(name: str, fleet: str, regions: Sequence[str]) -> str | None:
     """Every resource of a region is named ``<fleet>-<region>...`` (the platform, its children,
-    that region's provider, health check and latency record)."""
+    what pulumi-eks creates for its cluster, that region's provider, health check and latency
+    record); anything else belongs to the fleet as a whole."""
     return next(
         (
             region
             for region in sorted(regions, key=len, reverse=True)
-            if registration.name == platform_name(fleet, region)
-            or registration.name.startswith(f"{platform_name(fleet, region)}-")
+            if name == platform_name(fleet, region)
+            or name.startswith(f"{platform_name(fleet, region)}-")
         ),
         None,
     )
 
 
 def build_fleet_plan(run: StackRun) -> FleetPlan:
+    """The stack's plan (with what pulumi-eks creates, as for one platform), split by region."""
+    plan = build_plan(run)
     fleet = next(r for r in run.registrations if r.type == FLEET)
     regions = list(run.outputs.get("regions") or [])
     by_region: dict[str, list[Registration]] = {region: [] for region in regions}
     loose = 0
-    for registration in run.registrations:
-        region = _region_of(registration, fleet.name, regions)
+    for registration in plan.resources():
+        region = _region_of(registration.name, fleet.name, regions)
         if region is None:
-            loose += registration.type not in ("pulumi:pulumi:Stack", FLEET)
+            loose += registration.type != FLEET
             continue
         by_region[region].append(registration)
-    findings = preflight(run.registrations)
     urls = run.outputs.get("regionalUrls") or {}
     plans = []
     for region, registrations in by_region.items():
@@ -117,11 +136,99 @@ def build_fleet_plan(run: StackRun) -> FleetPlan:
                     if r.type == "aws:eks/addon:Addon"
                 },
                 url=str(urls.get(region, "")),
-                findings=[str(f) for f in findings if set(f.resources) & names],
+                findings=[str(f) for f in plan.findings if set(f.resources) & names],
             )
         )
     domain = str(run.outputs.get("url") or "").removeprefix("https://")
-    return FleetPlan(stack=run.config.stack, domain=domain, regions=plans, global_resources=loose)
+    return FleetPlan(
+        stack=run.config.stack,
+        fleet=fleet.name,
+        domain=domain,
+        regions=plans,
+        global_resources=loose,
+        resource_records=plan.to_json()["resources"],
+    )
+
+
+# --- the change forecast, per region ------------------------------------------------------------
+
+
+@dataclass
+class FleetDiff:
+    regions: dict[str, PlanDiff]
+    """Region (or ``global`` for what belongs to no region) -> its diff and forecast."""
+
+    @property
+    def has_changes(self) -> bool:
+        return any(diff.has_changes for diff in self.regions.values())
+
+    @property
+    def critical(self) -> bool:
+        return any(diff.critical for diff in self.regions.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "regions": {region: diff.to_json() for region, diff in self.regions.items()},
+            "has_changes": self.has_changes,
+            "critical": self.critical,
+            "cost_delta_usd": round(sum(d.cost_delta_usd for d in self.regions.values()), 2),
+        }
+
+
+GLOBAL = "global"
+
+
+def diff_fleets(base: dict[str, Any], current: dict[str, Any]) -> FleetDiff:
+    """The diff and forecast of the whole fleet (a replacement is followed across regions: a
+    region's records depend on the first region's provider), then split by region; a region
+    added or removed shows all its resources created or deleted."""
+    if "resources" not in base or "fleet" not in base:
+        raise BaseUnavailableError(
+            "the base is not a fleet plan JSON with resources (eks-platform-plan fleet --format "
+            "json, from this version on)"
+        )
+    whole = diff_plans(base, current)
+    regions = list(
+        dict.fromkeys(
+            [r["region"] for r in current.get("regions", [])]
+            + [r["region"] for r in base.get("regions", [])]
+        )
+    )
+    cost = {
+        side: {r["region"]: r["monthly_usd"] for r in document.get("regions", [])}
+        for side, document in (("base", base), ("current", current))
+    }
+
+    def group(urn: str) -> str:
+        name = urn.rsplit("::", 1)[-1]
+        found = _region_of(name, current["fleet"], regions)
+        return found or _region_of(name, base["fleet"], regions) or GLOBAL
+
+    split = {
+        region: PlanDiff(
+            base_monthly_usd=cost["base"].get(region, 0.0),
+            monthly_usd=cost["current"].get(region, 0.0),
+        )
+        for region in [*regions, GLOBAL]
+    }
+    for urn in whole.added:
+        split[group(urn)].added.append(urn)
+    for urn in whole.removed:
+        split[group(urn)].removed.append(urn)
+    for urn, keys in whole.changed.items():
+        split[group(urn)].changed[urn] = keys
+    for change in whole.forecast:
+        split[group(change.urn)].forecast.append(change)
+    return FleetDiff({region: diff for region, diff in split.items() if diff.has_changes})
+
+
+def render_fleet_diff(diff: FleetDiff, console: Console) -> None:
+    if not diff.has_changes:
+        console.print("no changes in any region")
+        return
+    for region, region_diff in diff.regions.items():
+        console.rule(f"[bold]{region}[/bold]", align="left")
+        render_diff(region_diff, console)
 
 
 def to_mermaid(plan: FleetPlan) -> str:
@@ -167,28 +274,43 @@ def render_text(plan: FleetPlan, console: Console) -> None:
 
 
 def main(arguments: Sequence[str]) -> int:
+    """Exit status as for one platform's plan: 0 done (with ``--diff-against``: no changes), 1
+    changes, 2 error, 3 preflight findings, 4 a cluster, VPC, key or protected resource in any
+    region would be replaced or deleted."""
     parser = argparse.ArgumentParser(prog="eks-platform-plan fleet", description=__doc__)
-    parser.add_argument("stack")
-    parser.add_argument("--project-dir", default="fleet")
+    add_stack_arguments(parser, Path("fleet"))
     parser.add_argument("--format", choices=("text", "json", "mermaid"), default="text")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        type=lambda s: tuple(s.split("=", 1)), metavar="KEY=VALUE")  # fmt: skip
+    add_check_arguments(parser, "fleet plan")
     options = parser.parse_args(arguments)
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     errors = Console(stderr=True, soft_wrap=True)
+    diff: FleetDiff | None = None
     try:
         run = run_stack(options.project_dir, options.stack, dict(options.overrides))
         plan = build_fleet_plan(run)
-    except (ConfigError, pulumi.RunError, StackNotFoundError) as error:
+        if options.diff_against:
+            # --set is a what-if on this side only; the base is the fleet as it was.
+            base = base_plan(options.diff_against, options.project_dir, options.stack, ("fleet",))
+            diff = diff_fleets(base, plan.to_json())
+    except (ConfigError, pulumi.RunError, StackNotFoundError, BaseUnavailableError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR
-    if options.format == "json":
+    if diff is not None:
+        if options.format == "json":
+            console.out(json.dumps(diff.to_json(), indent=2))
+        else:
+            render_fleet_diff(diff, console)
+    elif options.format == "json":
         console.out(json.dumps(plan.to_json(), indent=2, default=str))
     elif options.format == "mermaid":
         console.out(to_mermaid(plan), end="")
     else:
         render_text(plan, console)
-    findings = [f for region in plan.regions for f in region.findings]
+    findings = [f"{region.region}: {f}" for region in plan.regions for f in region.findings]
     for finding in findings:
         errors.print(Text.assemble(("preflight: ", "bold red"), finding))
-    return EXIT_PREFLIGHT if findings else EXIT_OK
+    if findings and not options.no_preflight:
+        return EXIT_PREFLIGHT
+    if diff is not None and diff.critical:
+        return EXIT_CRITICAL
+    return EXIT_CHANGED if diff is not None and diff.has_changes else EXIT_OK

@@ -8,6 +8,7 @@ marked secret.
 
 from __future__ import annotations
 
+import argparse
 import json
 import runpy
 import sys
@@ -23,6 +24,45 @@ from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import PlatformMocks
 from .recorder import SECRET_MARKER, RecordingMonitor, Registration
+
+
+def parse_override(text: str) -> tuple[str, str]:
+    """``--set key=value`` (an argparse error, exit 2, without the ``=``)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    return key, value
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser, project_dir: Path) -> None:
+    """The stack, its project folder and ``--set`` what-ifs (every plan subcommand)."""
+    parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml")
+    parser.add_argument(
+        "--project-dir", default=project_dir, type=Path, help="folder with Pulumi.yaml"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        type=parse_override,
+        metavar="KEY=VALUE",
+        help="override a config value (project keys without namespace; JSON for lists and maps)",
+    )
+
+
+def add_check_arguments(parser: argparse.ArgumentParser, base: str) -> None:
+    """``--no-preflight`` and ``--diff-against`` (a saved ``base`` JSON or a git ref)."""
+    parser.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="report preflight findings without failing (exit 0 instead of 3)",
+    )
+    parser.add_argument(
+        "--diff-against",
+        metavar=f"{base.upper().replace(' ', '_')}_JSON_OR_GIT_REF",
+        help=f"compare with a saved {base} JSON, or with the same planned at a git ref",
+    )
 
 
 class StackNotFoundError(FileNotFoundError):
