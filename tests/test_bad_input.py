@@ -155,6 +155,7 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "zone-without-domain": ({"workload": {"hostedZoneId": "Z0123456789ABC"}}, "workload.hostedZoneId", "Z0123456789ABC", "needs workload.domain"),
     "zone-malformed": ({"workload": {"domain": "app.example.com", "hostedZoneId": "zone-1"}}, "workload.hostedZoneId", "zone-1", "Z followed by upper-case letters"),
     "zone-with-prefix": ({"workload": {"domain": "app.example.com", "hostedZoneId": "/hostedzone/Z0123456789ABC"}}, "workload.hostedZoneId", "/hostedzone/Z0123456789ABC", "write the id alone: Z0123456789ABC"),
+    "domain-region-without-alias-zone": ({"aws:region": "ap-east-2", "availabilityZoneCount": 2, "workload": {"domain": "app.example.com", "hostedZoneId": "Z0123456789ABC"}}, "workload", "app.example.com", "in a table without ap-east-2"),
     "certificate-malformed": ({"workload": {"tls": {"certificateArn": "arn:aws:iam::123456789012:server-certificate/x"}}}, "workload.tls.certificateArn", "server-certificate", "ACM certificate ARN"),
     "certificate-other-region": ({"workload": {"tls": {"certificateArn": CERT.replace("us-west-2", "us-east-1")}}}, "workload.tls.certificateArn", "us-east-1", "can only use certificates of us-west-2"),
     "shared-name-not-boolean": ({"workload": {"sharedName": "maybe"}}, "workload.sharedName", "maybe", "valid boolean"),

@@ -87,6 +87,14 @@ def test_latency_records_and_health_checks_per_region():
     assert plain == []
 
 
+def test_no_lookup_goes_to_the_default_provider():
+    """The fleet's stack has no aws:region: an invoke on the default provider would fail with
+    "Missing region" (the latency records' zone lookup did, before it took their provider)."""
+    mocks = PlatformMocks("us-east-1")
+    run_stack(FLEET_DIR, "global", {**NAME}, monitor=RecordingMonitor(mocks))
+    assert mocks.default_provider_calls == []
+
+
 def test_without_a_name_the_outputs_list_regional_urls():
     run = run_fleet()
     assert run.by_type("aws:route53/record:Record") == []
@@ -119,6 +127,9 @@ CASES = {
     "tags": ({"tags": {"": "x"}}, "tags", "keys of 1-128"),
     "unknown-key": ({"regionz": []}, "regionz", "unknown key"),
     "internal-app-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"scheme": "internal"}}])}, "regions[ap-northeast-2].workload", "internet-facing app in every region"),
+    "source-ranges-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"sourceRanges": ["198.51.100.0/24"]}}])}, "regions[ap-northeast-2].workload.sourceRanges", "drop Route 53's health checkers"),
+    "tls13-only-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"exposure": "alb", "tls": {"sslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06"}}}])}, "regions[ap-northeast-2].workload.tls.sslPolicy", "TLS 1.0, 1.1 or 1.2"),
+    "name-in-region-without-alias-zone": ({**NAME, "regions": regions([{**THIRD, "region": "ap-southeast-6"}])}, "regions[ap-southeast-6].workload", "table without ap-southeast-6"),
 }  # fmt: skip
 
 

@@ -33,7 +33,7 @@ from .compute import (
     TaintArgs,
     device_plugin_needed,
 )
-from .regions import REGIONS, SUPPORTED_REGIONS
+from .regions import ELB_ALIAS_ZONE_REGIONS, REGIONS, SUPPORTED_REGIONS
 from .rules import (
     MODEL_CONFIG,
     Count,
@@ -535,6 +535,15 @@ class PlatformArgs(BaseModel):
         exposure = _exposure_problem(value, info)
         if exposure:
             raise problem("{problem}", problem=exposure)
+        region = info.data.get("region")
+        if value.enabled and value.domain and region and region not in ELB_ALIAS_ZONE_REGIONS:
+            raise problem(
+                "workload.domain needs an alias record to the load balancer, whose Route 53 zone "
+                "the AWS provider looks up in a table without {region} (args/regions.py "
+                "ELB_ALIAS_ZONE_REGIONS; the lookup fails with 'unsupported AWS Region'); leave "
+                "domain empty here and point a CNAME at the appUrl output yourself",
+                region=region,
+            )
         if value.enabled and value.is_podinfo and _without_egress(info):
             raise problem(
                 "the sample app's image is on ghcr.io, which nodes cannot reach with natMode "

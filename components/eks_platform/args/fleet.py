@@ -138,15 +138,7 @@ def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems
     problems += _overlaps(regions, ns)
     if domain:
         for region, args in regions.items():
-            if not args.workload.enabled or args.workload.scheme != "internet-facing":
-                problems.append(
-                    ConfigProblem(
-                        f"{ns}regions[{region}].workload",
-                        args.workload.model_dump(by_alias=True, include={"enabled", "scheme"}),
-                        "the fleet's name needs an enabled, internet-facing app in every region "
-                        "(Route 53 health checkers reach it from the internet)",
-                    )
-                )
+            problems += _health_checkable(region, args, ns)
     if problems:
         raise ConfigError(problems)
     return FleetArgs(
@@ -157,6 +149,44 @@ def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems
         health_check_interval=int(interval),
         health_check_failure_threshold=int(threshold),
     )
+
+
+def _health_checkable(region: str, args: PlatformArgs, ns: str) -> list[ConfigProblem]:
+    """What would make a region fail its Route 53 health check whatever its health: the checkers
+    come from the internet, from Route 53's own ranges, over HTTPS."""
+    workload = args.workload
+    key = f"{ns}regions[{region}].workload"
+    if not workload.enabled or workload.scheme != "internet-facing":
+        return [
+            ConfigProblem(
+                key,
+                workload.model_dump(by_alias=True, include={"enabled", "scheme"}),
+                "the fleet's name needs an enabled, internet-facing app in every region "
+                "(Route 53 health checkers reach it from the internet)",
+            )
+        ]
+    problems = []
+    if workload.source_ranges:
+        problems.append(
+            ConfigProblem(
+                f"{key}.sourceRanges",
+                list(workload.source_ranges),
+                "must be empty in a fleet with a name: the load balancer would drop Route 53's "
+                "health checkers (their addresses are not in your ranges), every check would "
+                "fail and the region would get no traffic",
+            )
+        )
+    if "TLS13-1-3" in workload.tls.ssl_policy:
+        problems.append(
+            ConfigProblem(
+                f"{key}.tls.sslPolicy",
+                workload.tls.ssl_policy,
+                "allows TLS 1.3 only; Route 53 HTTPS health checks need the endpoint to support "
+                "TLS 1.0, 1.1 or 1.2 (Route 53 API reference, HealthCheckConfig, Type): use a "
+                "TLS13-1-2 policy such as ELBSecurityPolicy-TLS13-1-2-2021-06",
+            )
+        )
+    return problems
 
 
 def _whole(value: Any) -> Any:

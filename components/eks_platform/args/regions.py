@@ -83,3 +83,12 @@ REGIONS: dict[str, Region] = {
 
 SUPPORTED_REGIONS = sorted(code for code, region in REGIONS.items() if region.partition == "aws")
 """The regions this platform deploys to: the aws partition."""
+
+ELB_ALIAS_ZONE_REGIONS = frozenset(SUPPORTED_REGIONS) - {"ap-east-2", "ap-southeast-6"}
+"""Regions whose load balancers' Route 53 zone the provider knows: an alias record to an ALB or
+NLB looks it up with ``aws.lb.getHostedZoneId``, a static table that fails with "unsupported AWS
+Region" for any other region. Source: terraform-provider-aws
+``internal/service/elbv2/hosted_zone_id_data_source.go`` (``hostedZoneIDPerRegionALBMap`` and
+``...NLBMap``, the same regions), at commit 01c08000ddb14181b5bd19201d8fca311dc570e4, the newest
+version readable here (read 2026-11-30): ap-east-2 and ap-southeast-6 are not in it. The provider
+pinned by requirements.txt (pulumi-aws 7.51.1) may be newer and know them: not verified."""

@@ -127,6 +127,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
         """Explicit AWS providers registered so far: id -> region."""
         self.stack_outputs = stack_outputs or {}
         """What StackReferences read: stack name -> its outputs (secret ones listed as such)."""
+        self.default_provider_calls: list[str] = []
+        """Invokes made without an explicit provider (a fleet must make none: its stack has no
+        ``aws:region``, so the default provider would fail with "Missing region")."""
 
     def region_of(self, provider_reference: str | None) -> str:
         """A provider reference is ``<urn>::<id>``; no reference means the default provider."""
@@ -140,6 +143,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
         return [f"{region}{letter}" for letter in letters]
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list]:
+        if not args.provider:
+            self.default_provider_calls.append(args.token)
         region = self.region_of(args.provider)
         answer = _INVOKES.get(args.token)
         if answer is None:

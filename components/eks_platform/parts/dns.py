@@ -91,10 +91,14 @@ def alias_record(
     name's latency records (``set_identifier`` = ``region``), answered while that check passes.
     """
     # The controller and Auto Mode name load balancers; only their DNS names reach Pulumi.
+    # The zone comes from the provider's static table keyed by ``region`` (terraform-provider-aws
+    # internal/service/elbv2/hosted_zone_id_data_source.go), so any provider with a region
+    # answers; ``provider`` is the record's own (a fleet's parent has none: without it the
+    # lookup would go to the default provider, which a fleet's stack gives no region).
     target_zone = aws.lb.get_hosted_zone_id_output(
         load_balancer_type=load_balancer_type,
         region=region,
-        opts=pulumi.InvokeOptions(parent=parent),
+        opts=pulumi.InvokeOptions(parent=parent, provider=provider),
     ).id
     latency = latency_health_check is not None
     return aws.route53.Record(
