@@ -95,6 +95,20 @@ def test_no_lookup_goes_to_the_default_provider():
     assert mocks.default_provider_calls == []
 
 
+def test_shared_tags_reach_what_each_cluster_makes():
+    """The providers' default tags do not reach load balancers the controller makes: the
+    platforms carry the fleet's tags into the Service annotation; a region's own tags win."""
+    own = [dict(r, tags={"team": "emea"}) if r["region"] == "eu-west-1" else r for r in regions()]
+    run = run_fleet(regions=own)
+    annotation = "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags"
+    services = {s.name: s.inputs["metadata"]["annotations"][annotation] for s in run.by_type("kubernetes:core/v1:Service") if annotation in s.inputs["metadata"].get("annotations", {})}  # fmt: skip
+    assert "team=platform" in services["fleet-us-east-1-app-service"]
+    assert "cost-center=eks-fleet" in services["fleet-eu-west-1-app-service"]
+    assert "team=emea" in services["fleet-eu-west-1-app-service"]
+    vpc = next(v for v in run.by_type("aws:ec2/vpc:Vpc") if v.name.startswith("fleet-eu-west-1"))
+    assert vpc.inputs["tags"]["team"] == "emea" and vpc.inputs["tags"]["stack"] == "global"
+
+
 def test_without_a_name_the_outputs_list_regional_urls():
     run = run_fleet()
     assert run.by_type("aws:route53/record:Record") == []
@@ -124,7 +138,9 @@ CASES = {
     "zone-malformed": ({**NAME, "hostedZoneId": "zone"}, "hostedZoneId", "Z followed by"),
     "interval": ({"healthCheckInterval": 15}, "healthCheckInterval", "10 or 30"),
     "threshold": ({"healthCheckFailureThreshold": 11}, "healthCheckFailureThreshold", "1-10"),
-    "tags": ({"tags": {"": "x"}}, "tags", "keys of 1-128"),
+    "tags": ({"tags": {"": "x"}}, "tags", "keys have 1-128 characters"),
+    "tags-reserved": ({"tags": {"environment": "prod"}}, "tags", "the platform's own tags"),
+    "region-tags": ({"regions": regions([{**THIRD, "tags": {"aws:team": "x"}}])}, "regions[ap-northeast-2].tags", "aws: prefix is reserved"),
     "unknown-key": ({"regionz": []}, "regionz", "unknown key"),
     "internal-app-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"scheme": "internal"}}])}, "regions[ap-northeast-2].workload", "internet-facing app in every region"),
     "source-ranges-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"sourceRanges": ["198.51.100.0/24"]}}])}, "regions[ap-northeast-2].workload.sourceRanges", "drop Route 53's health checkers"),

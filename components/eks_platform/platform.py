@@ -300,7 +300,7 @@ class EksPlatform(pulumi.ComponentResource):
         self._app: SampleApp | None = None
         for warning in platform_warnings(platform):
             pulumi.log.warn(warning, resource=self)
-        tags = common_tags(platform.production)
+        tags = {**platform.tags, **common_tags(platform.production)}
         context = AwsContext.lookup(platform.region, pulumi.InvokeOptions(parent=self))
         addon_versions = resolved_addon_versions(platform)
         child = pulumi.ResourceOptions(parent=self)

@@ -195,6 +195,8 @@ class EksPlatformArgs(TypedDict, total=False):
     """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
     addon_versions: dict[str, str]
     """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
+    tags: dict[str, str]
+    """Extra tags (team, cost-center, ...) on every AWS resource, load balancers and nodes too."""
     endpoint_public_access: bool
     """Whether the API server has a public endpoint (the private endpoint is always on)."""
     public_access_cidrs: list[str]

@@ -42,6 +42,7 @@ from .rules import (
     problem,
     resource_name,
     retention_days,
+    tags_problem,
 )
 from .versions import DEFAULT_KUBERNETES_VERSION, today, version_problem
 from .workload import LoadBalancerControllerArgs, TlsArgs, WorkloadArgs
@@ -121,6 +122,8 @@ class PlatformArgs(BaseModel):
     """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
     addon_versions: dict[str, str] = Field(default_factory=dict)
     """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Extra tags (team, cost-center, ...) on every AWS resource, load balancers and nodes too."""
     endpoint_public_access: bool = True
     """Whether the API server has a public endpoint (the private endpoint is always on)."""
     public_access_cidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"])
@@ -359,6 +362,14 @@ class PlatformArgs(BaseModel):
         # support is fine under EXTENDED); the problem is the version's, so it is keyed there.
         policy = info.data.get("upgrade_policy", "STANDARD")
         found = version_problem(value, policy, _today(info))
+        if found:
+            raise problem("{problem}", problem=found)
+        return value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> Any:
+        found = tags_problem(value)
         if found:
             raise problem("{problem}", problem=found)
         return value

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import ConfigError, ConfigProblem, PlatformArgs, validate_platform_args
-from .rules import COMPONENT_NAME_MAX, domain_problem, hosted_zone_problem
+from .rules import COMPONENT_NAME_MAX, domain_problem, hosted_zone_problem, tags_problem
 
 HEALTH_CHECK_INTERVALS = (10, 30)
 """Route 53 RequestInterval: 10 (fast, priced higher) or 30 seconds (health_check.go,
@@ -33,7 +33,8 @@ class FleetArgs:
     hosted_zone_id: str = ""
     """Route 53 hosted zone holding domain."""
     tags: Mapping[str, str] | None = None
-    """Tags on every resource of every region (the AWS providers' default tags)."""
+    """Tags on every resource of every region: the AWS providers' default tags, and each
+    platform's tags (so load balancers and nodes the clusters make carry them too)."""
     health_check_interval: int = 30
     """Seconds between Route 53 health checks of each region."""
     health_check_failure_threshold: int = 3
@@ -46,7 +47,14 @@ def platform_name(fleet: str, region: str) -> str:
 
 
 def _region_values(
-    raw: Any, index: int, *, domain: str, zone: str, problems: list[ConfigProblem], ns: str
+    raw: Any,
+    index: int,
+    *,
+    domain: str,
+    zone: str,
+    tags: Mapping[str, str],
+    problems: list[ConfigProblem],
+    ns: str,
 ) -> tuple[str, dict[str, Any]] | None:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("region"), str):
         problems.append(
@@ -56,6 +64,10 @@ def _region_values(
     values = {key: value for key, value in raw.items() if key != "region"}
     region = str(raw["region"])
     values["aws:region"] = region
+    # The shared tags go on what each region's cluster makes too (load balancers, nodes), which
+    # the providers' default tags do not reach; a region's own tags win.
+    own = values.get("tags") or {}
+    values["tags"] = {**tags, **own} if isinstance(own, Mapping) else own
     if domain:
         workload = dict(values.get("workload") or {})
         workload.update(domain=domain, hostedZoneId=zone, sharedName=True)
@@ -97,13 +109,9 @@ def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems
             ConfigProblem(f"{ns}healthCheckFailureThreshold", threshold, "must be 1-10")
         )
     tags = values.get("tags") or {}
-    if not isinstance(tags, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= 128 and len(v) <= 256
-        for k, v in tags.items()
-    ):
-        problems.append(
-            ConfigProblem(f"{ns}tags", tags, "must map keys of 1-128 to values of 0-256 characters")
-        )
+    if found := tags_problem(tags):
+        problems.append(ConfigProblem(f"{ns}tags", tags, found))
+        tags = {}
     regions_raw = values.get("regions")
     regions: dict[str, PlatformArgs] = {}
     if not isinstance(regions_raw, list) or not regions_raw:
@@ -111,7 +119,7 @@ def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems
         regions_raw = []
     for index, raw in enumerate(regions_raw):
         found_values = _region_values(
-            raw, index, domain=str(domain), zone=str(zone), problems=problems, ns=ns
+            raw, index, domain=str(domain), zone=str(zone), tags=tags, problems=problems, ns=ns
         )
         if found_values is None:
             continue

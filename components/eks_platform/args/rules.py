@@ -323,3 +323,47 @@ def certificate_arn_problem(value: str, region: str | None) -> str | None:
             f"use certificates of {region} (request or import it there)"
         )
     return None
+
+
+PLATFORM_TAG_KEYS = ("project", "stack", "managed-by", "environment")
+"""Tags the platform sets itself (platform.common_tags); ``environment`` drives the policy pack."""
+MAX_EXTRA_TAGS = 30
+"""AWS allows 50 tags per resource; the platform's own, Name, and what EKS and Karpenter add
+(eks:*, kubernetes.io/cluster/*, karpenter.sh/*: about ten) take the rest."""
+_TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
+
+
+def tags_problem(tags: object) -> str | None:
+    """Why ``tags`` cannot be added to every resource (None if they can). AWS tag rules (Tagging
+    AWS resources, 'Tag naming limits and requirements'): keys of 1-128 and values of 0-256
+    characters, letters, digits, spaces and ``_ . : / = + - @``, no ``aws:`` prefix. The load
+    balancer controller reads them from an annotation of ``key=value`` pairs split at the first
+    ``=`` and trimmed (aws-load-balancer-controller v3.5.0 pkg/annotations/parser.go:158), so a
+    key may not hold ``=`` nor either side start or end with a space."""
+    if not isinstance(tags, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+    ):
+        return "must map tag keys to text values"
+    if len(tags) > MAX_EXTRA_TAGS:
+        return f"has {len(tags)} tags; at most {MAX_EXTRA_TAGS} (AWS allows 50 per resource)"
+    return next(filter(None, (_tag_problem(k, v) for k, v in tags.items())), None)
+
+
+def _tag_problem(key: str, value: str) -> str | None:
+    checks = (
+        (
+            not 0 < len(key) <= 128 or len(value) > 256,
+            f"{key!r}: keys have 1-128 characters, values at most 256",
+        ),
+        (key.lower().startswith("aws:"), f"{key!r}: the aws: prefix is reserved for AWS"),
+        (key in PLATFORM_TAG_KEYS, f"{key!r} is one of the platform's own tags"),
+        (
+            not (_TAG_TEXT.fullmatch(key) and _TAG_TEXT.fullmatch(value)) or "=" in key,
+            f"{key}={value}: letters, digits, spaces and _ . : / + - @ only (and = in values)",
+        ),
+        (
+            key != key.strip() or value != value.strip(),
+            f"{key!r}: no space at the start or end of a key or value",
+        ),
+    )
+    return next((message for failed, message in checks if failed), None)
