@@ -47,6 +47,8 @@ def provider_regions(run):
 def test_every_aws_resource_is_on_its_regions_provider(count):
     run = run_fleet(regions=regions([THIRD] if count == 3 else []), **NAME)
     providers = provider_regions(run)
+    dns = next(urn for urn in providers if urn.endswith("::fleet-dns"))
+    assert providers.pop(dns) == "us-east-1"  # Route 53's own, whatever the regions
     assert sorted(providers.values()) == sorted(
         ["us-east-1", "eu-west-1", "ap-northeast-2"][:count]
     )
@@ -56,12 +58,24 @@ def test_every_aws_resource_is_on_its_regions_provider(count):
         if not registration.custom or not registration.type.startswith(("aws:", "eks:")):
             continue
         provider = (registration.provider or "").rsplit("::", 1)[0]
+        if registration.type.startswith("aws:route53/") and registration.parent.endswith("::fleet"):
+            assert provider == dns, registration.name
+            continue
         assert provider in providers, f"{registration.name} is on the default provider"
         region = next((r for r in providers.values() if f"fleet-{r}-" in registration.name), None)
-        if region and not registration.type.startswith("aws:route53/"):
-            assert providers[provider] == region, registration.name
+        assert region and providers[provider] == region, registration.name
     assert run.outputs["url"] == "https://app.example.com"
     assert sorted(run.outputs["regionalUrls"]) == sorted(providers.values())
+
+
+def test_removing_the_first_region_leaves_the_other_records_alone():
+    """The records' provider belongs to no region: dropping us-east-1 changes nothing of
+    eu-west-1's name records (on a region's provider they would be replaced)."""
+    base = build_fleet_plan(run_fleet(**NAME)).to_json()
+    without = [r for r in regions() if r["region"] != "us-east-1"]
+    diff = diff_fleets(base, build_fleet_plan(run_fleet(regions=without, **NAME)).to_json())
+    assert list(diff.regions) == ["us-east-1"]
+    assert {c.action for c in diff.regions["us-east-1"].forecast} == {"delete"}
 
 
 def test_latency_records_and_health_checks_per_region():

@@ -8,6 +8,7 @@ import pytest
 from conftest import NO_EGRESS_NEEDED
 
 from eks_platform.offline.cli import main as plan_main
+from eks_platform.offline.diff import diff_plans
 from eks_platform.offline.forecast import replace_on
 from eks_platform.offline.plan import build_plan
 from eks_platform.offline.pulumi_eks import with_modelled
@@ -93,3 +94,32 @@ def test_the_text_forecast_names_the_action_and_why(capsys, base):
     assert plan_main(["dev", "--set", "natMode=single", "--diff-against", base]) == 1
     out = capsys.readouterr().out
     assert "What a real update would do" in out and "create" in out and "delete" in out
+
+
+def _record(provider: str) -> dict:
+    return {"urn": "u::record", "type": "aws:route53/record:Record", "provider": provider,
+            "inputs": {"name": "app.example.com"}, "dependencies": []}  # fmt: skip
+
+
+def _provider(name: str, region: str) -> dict:
+    return {"urn": f"p::{name}", "type": "pulumi:providers:aws", "provider": "",
+            "inputs": {"region": region}, "dependencies": []}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "action"),
+    [
+        (("a", "us-east-1"), ("b", "eu-west-1"), "replace"),  # another region's provider
+        (("a", "us-east-1"), ("b", "us-east-1"), "update"),  # same config: DiffConfig keeps it
+        (("default_7_50_0", "us-east-1"), ("default_7_51_1", "us-east-1"), "update"),
+    ],
+)
+def test_moving_to_another_regions_provider_replaces(before, after, action):
+    """pulumi step_generator.go providerChanged: a provider whose config differs replaces."""
+    old_provider, new_provider = _provider(*before), _provider(*after)
+    old = {"resources": [old_provider, _record(f"p::{before[0]}::id1")]}
+    new = {"resources": [new_provider, _record(f"p::{after[0]}::id2")]}
+    diff = diff_plans(old, new)
+    assert diff.changed["u::record"] == ["(provider)"]
+    (change,) = [c for c in diff.forecast if c.urn == "u::record"]
+    assert change.action == action

@@ -7,8 +7,10 @@ internal/service/route53/record.go and health_check.go). Each record is an alias
 region's load balancer (the app's NLB or ALB, known by its DNS name) in the load balancer
 type's hosted zone (aws_lb_hosted_zone_id's static table).
 
-Route 53 is global: the records and health checks use the first region's provider, so no
-resource anywhere uses the default provider.
+Route 53 is global: the records and health checks use a provider of their own (``<fleet>-dns``,
+in us-east-1, Route 53's signing region), not a region's, so adding or removing any region never
+moves them to another provider (a provider change would replace them, and a latency record
+cannot be created while its twin still exists); no resource anywhere uses the default provider.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import pulumi_aws as aws
 from .args.fleet import FleetArgs, platform_name
 from .parts.dns import alias_record
 from .platform import EksPlatform
+
+ROUTE53_REGION = "us-east-1"
+"""Route 53 is a global service signed in us-east-1 (AWS General Reference, Route 53 endpoints)."""
 
 
 class Fleet(pulumi.ComponentResource):
@@ -56,9 +61,13 @@ class Fleet(pulumi.ComponentResource):
         self.cluster_names = self._by_region(lambda p: p.cluster_name)
         self.url = pulumi.Output.from_input("")
         if args.domain:
-            records = [
-                self._latency_record(name, region, args, providers) for region in args.regions
-            ]
+            dns = aws.Provider(
+                f"{name}-dns",
+                region=ROUTE53_REGION,
+                default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.tags or {})),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            records = [self._latency_record(name, region, args, dns) for region in args.regions]
             self.url = pulumi.Output.all(*[r.fqdn for r in records]).apply(
                 lambda _: f"https://{args.domain}"
             )
@@ -83,13 +92,12 @@ class Fleet(pulumi.ComponentResource):
         name: str,
         region: str,
         args: FleetArgs,
-        providers: dict[str, aws.Provider],
+        global_provider: aws.Provider,
     ) -> aws.route53.Record:
         """A health check on the region's load balancer and a latency alias record to it."""
         platform_args = args.regions[region]
         workload = platform_args.workload
         platform = self.platforms[region]
-        global_provider = next(iter(providers.values()))
         check = aws.route53.HealthCheck(
             f"{name}-{region}-health",
             type="HTTPS",  # the fleet's regions always serve HTTPS (the name's certificate)

@@ -20,7 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .forecast import Change, forecast
+from .forecast import Change, forecast, provider_urn
 
 
 class BaseUnavailableError(RuntimeError):
@@ -90,6 +90,8 @@ def diff_plans(base: dict[str, Any], current: dict[str, Any]) -> PlanDiff:
         keys = changed_keys(old[urn].get("inputs", {}), new[urn].get("inputs", {}))
         if old[urn].get("dependencies") != new[urn].get("dependencies"):
             keys.append("(dependencies)")
+        if provider_urn(old[urn]) != provider_urn(new[urn]):
+            keys.append("(provider)")
         if keys:
             result.changed[urn] = keys
     result.forecast = forecast(base, current, result.changed)

@@ -179,9 +179,9 @@ GLOBAL = "global"
 
 
 def diff_fleets(base: dict[str, Any], current: dict[str, Any]) -> FleetDiff:
-    """The diff and forecast of the whole fleet (a replacement is followed across regions: a
-    region's records depend on the first region's provider), then split by region; a region
-    added or removed shows all its resources created or deleted."""
+    """The diff and forecast of the whole fleet (a replacement is followed wherever it leads,
+    as the name's records depend on every region's load balancer), then split by region; a
+    region added or removed shows all its resources created or deleted."""
     if "resources" not in base or "fleet" not in base:
         raise BaseUnavailableError(
             "the base is not a fleet plan JSON with resources (eks-platform-plan fleet --format "

@@ -121,6 +121,10 @@ def forecast(
         changes[urn] = Change(urn, old[urn]["type"], "delete", ["not in the new plan"])
     for urn, keys in changed.items():
         kind = new[urn]["type"]
+        moved = _provider_moved(old, new, urn)
+        if moved:
+            changes[urn] = Change(urn, kind, "replace", [moved])
+            continue
         rules = replace_on(kind)
         if rules is None:
             changes[urn] = Change(urn, kind, "update", ["type not in the replacement table"])
@@ -146,6 +150,37 @@ def forecast(
         c for c in changes.values() if ":index:" not in c.type and not c.type.startswith("pulumi:")
     ]
     return sorted(cloud, key=lambda c: (c.action, c.urn))
+
+
+def provider_urn(resource: dict[str, Any]) -> str:
+    """The URN of a plan resource's provider (its reference is ``<urn>::<id>``)."""
+    return str(resource.get("provider") or "").rsplit("::", 1)[0]
+
+
+def _provider_moved(old: dict[str, Any], new: dict[str, Any], urn: str) -> str | None:
+    """Why a resource is replaced because it moved to another explicit provider, or None.
+
+    The engine diffs the new provider's config against the old one's and replaces the resource
+    when that diff asks for it (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+    ``providerChanged``: ``ReplaceKeys: ["provider"]``); an AWS provider in another region
+    does. Default providers (a new SDK version) and providers of the same region are left to
+    the input diff."""
+    before, after = (str(plan[urn].get("provider") or "").rsplit("::", 1)[0] for plan in (old, new))
+    if (
+        before == after
+        or not before
+        or not after
+        or "::default" in f"::{before.rsplit('::', 1)[-1]}"
+    ):
+        return None
+    regions = [
+        (plan.get(ref) or {}).get("inputs", {}).get("region")
+        for plan, ref in ((old, before), (new, after))
+    ]
+    if regions[0] == regions[1] and regions[0] is not None:
+        return None
+    names = [ref.rsplit("::", 1)[-1] for ref in (before, after)]
+    return f"its provider moved from {names[0]} ({regions[0]}) to {names[1]} ({regions[1]})"
 
 
 def _follow_replacements(
