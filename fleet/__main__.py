@@ -18,4 +18,5 @@ except ConfigError as error:
 pulumi.export("url", fleet.url)
 pulumi.export("regionalUrls", fleet.regional_urls)
 pulumi.export("clusterNames", fleet.cluster_names)
+pulumi.export("kubeconfigs", fleet.kubeconfigs)
 pulumi.export("regions", list(args.regions))

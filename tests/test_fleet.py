@@ -4,6 +4,7 @@ overlap check, bad input per key, and the fleet plan."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import yaml
 
 from eks_platform.args.fleet import FLEET_KEYS
 from eks_platform.offline import run_stack
+from eks_platform.offline.cli import main as plan_main
 from eks_platform.offline.fleet import build_fleet_plan, diff_fleets, to_mermaid
 from eks_platform.offline.fleet import main as fleet_main
 from eks_platform.offline.mocks import PlatformMocks
@@ -127,7 +129,18 @@ def test_without_a_name_the_outputs_list_regional_urls():
     run = run_fleet()
     assert run.by_type("aws:route53/record:Record") == []
     assert run.outputs["url"] == ""
-    assert all(url.startswith("http://") for url in run.outputs["regionalUrls"].values())
+    for region, url in run.outputs["regionalUrls"].items():
+        assert url.startswith("http://") and f".elb.{region}.amazonaws.com" in url
+    assert "kubeconfigs" in run.secret_outputs
+    assert sorted(run.outputs["kubeconfigs"]) == sorted(run.outputs["regionalUrls"])
+
+
+def test_a_drained_region_leaves_the_name_but_stays():
+    run = run_fleet(**NAME, drainRegions=["eu-west-1"])
+    records = [r.inputs["setIdentifier"] for r in run.by_type("aws:route53/record:Record") if r.inputs.get("setIdentifier")]  # fmt: skip
+    checks = [c.name for c in run.by_type("aws:route53/healthCheck:HealthCheck")]
+    assert records == ["us-east-1"] and checks == ["fleet-us-east-1-health"]
+    assert len(run.by_type("eks:index:Cluster")) == 2
 
 
 def bad(**overrides):
@@ -156,6 +169,11 @@ CASES = {
     "tags-reserved": ({"tags": {"environment": "prod"}}, "tags", "the platform's own tags"),
     "region-tags": ({"regions": regions([{**THIRD, "tags": {"aws:team": "x"}}])}, "regions[ap-northeast-2].tags", "aws: prefix is reserved"),
     "unknown-key": ({"regionz": []}, "regionz", "unknown key"),
+    "region-sets-the-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"domain": "other.example.com"}}])}, "regions[ap-northeast-2].workload.domain", "the fleet's to set"),
+    "drain-unknown": ({**NAME, "drainRegions": ["ap-south-1"]}, "drainRegions", "not among the regions"),
+    "drain-all": ({**NAME, "drainRegions": ["us-east-1", "eu-west-1"]}, "drainRegions", "the name would answer nothing"),
+    "drain-without-name": ({"drainRegions": ["us-east-1"]}, "drainRegions", "needs domain"),
+    "drain-not-list": ({**NAME, "drainRegions": "us-east-1"}, "drainRegions", "must list region names"),
     "internal-app-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"scheme": "internal"}}])}, "regions[ap-northeast-2].workload", "internet-facing app in every region"),
     "source-ranges-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"sourceRanges": ["198.51.100.0/24"]}}])}, "regions[ap-northeast-2].workload.sourceRanges", "drop Route 53's health checkers"),
     "tls13-only-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"exposure": "alb", "tls": {"sslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06"}}}])}, "regions[ap-northeast-2].workload.tls.sslPolicy", "TLS 1.0, 1.1 or 1.2"),
@@ -218,7 +236,7 @@ def test_fleet_plan_command_prints_json():
 def test_the_fleet_project_declares_only_keys_the_program_reads():
     declared = yaml.safe_load((FLEET_DIR / "Pulumi.yaml").read_text())["config"]
     assert set(declared) <= set(FLEET_KEYS)
-    assert set(FLEET_KEYS) - set(declared) == {"regions", "tags"}  # structured: not declarable
+    assert set(FLEET_KEYS) - set(declared) == {"regions", "tags", "drainRegions"}  # structured
 
 
 # --- the change forecast, per region --------------------------------------------------------------
@@ -322,18 +340,57 @@ def test_a_production_fleet_must_protect_every_region():
 
 
 def test_preflight_findings_are_listed_under_their_region(monkeypatch, capsys):
-    """A finding on eu-west-1's cluster (injected: the shipped fleet has none) fails the plan."""
+    """Findings (injected: the shipped fleet has none) on eu-west-1's cluster and on the name's
+    provider, which is no region's: both fail the plan, each under its place."""
     from eks_platform.offline import plan as plan_module  # noqa: PLC0415
 
     def finding(registrations):
-        cluster = next(
-            r.name for r in registrations if r.name == "fleet-eu-west-1-control-plane-eks"
-        )
-        return [Finding("injected", "refused", [cluster], ["regions[eu-west-1].clusterName"])]
+        names = {r.name for r in registrations}
+        assert {"fleet-eu-west-1-control-plane-eks", "fleet-dns"} <= names
+        return [
+            Finding("injected", "refused", ["fleet-eu-west-1-control-plane-eks"], ["regions"]),
+            Finding("injected", "refused too", ["fleet-dns"], ["domain"]),
+        ]
 
     monkeypatch.setattr(plan_module, "preflight", finding)
-    plan = build_fleet_plan(run_fleet())
+    plan = build_fleet_plan(run_fleet(**NAME))
     assert {r.region: len(r.findings) for r in plan.regions} == {"us-east-1": 0, "eu-west-1": 1}
-    assert fleet_main(["global", "--project-dir", str(FLEET_DIR)]) == 3
-    assert "preflight: eu-west-1: [injected]" in capsys.readouterr().err
-    assert fleet_main(["global", "--project-dir", str(FLEET_DIR), "--no-preflight"]) == 0
+    assert len(plan.findings) == 1 and plan.to_json()["total"]["findings"] == 2
+    named = ["--set", "domain=app.example.com", "--set", "hostedZoneId=Z0123456789ABC"]
+    assert fleet_main(["global", "--project-dir", str(FLEET_DIR), *named]) == 3
+    err = capsys.readouterr().err
+    assert "preflight: eu-west-1: [injected] refused" in err
+    assert "preflight: global: [injected] refused too" in err
+    assert fleet_main(["global", "--project-dir", str(FLEET_DIR), *named, "--no-preflight"]) == 0
+
+
+def test_removing_a_region_keeps_the_shared_validation_record():
+    base = build_fleet_plan(run_fleet(**NAME)).to_json()
+    kept = [r for r in regions() if r["region"] != "eu-west-1"]
+    diff = diff_fleets(base, build_fleet_plan(run_fleet(regions=kept, **NAME)).to_json())
+    gone = diff.regions["eu-west-1"]
+    validation = next(c for c in gone.forecast if c.urn.endswith("-certificate-validation-record"))
+    assert validation.action == "delete" and not validation.critical
+    assert "stays in AWS" in " ".join(validation.reasons)
+    assert gone.critical  # the cluster goes with the region
+
+
+def test_upgrade_plans_one_region_of_a_fleet(capsys):
+    fleet = ["upgrade", "global", "--project-dir", str(FLEET_DIR), "--to", "1.36"]
+    assert plan_main(fleet) == 2
+    assert "give --region" in capsys.readouterr().err
+    assert plan_main([*fleet, "--region", "eu-west-1", "--format", "json"]) == 0
+    steps = json.loads(capsys.readouterr().out)
+    assert steps["from"] == "1.35" and steps["to"] == "1.36"
+    assert plan_main([*fleet, "--region", "sa-east-1"]) == 2
+    assert "not a region of the fleet" in capsys.readouterr().err
+
+
+def test_the_readme_documents_every_fleet_key_and_output():
+    readme = (FLEET_DIR.parent / "README.md").read_text()
+    section = readme[readme.index("## A global fleet") : readme.index("## Reaching the app")]
+    for key in FLEET_KEYS:
+        assert f"| `{key}` |" in section, key
+    program = (FLEET_DIR / "__main__.py").read_text()
+    for output in re.findall(r'pulumi\.export\("(\w+)"', program):
+        assert f"`{output}`" in section, output

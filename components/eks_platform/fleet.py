@@ -37,6 +37,8 @@ class Fleet(pulumi.ComponentResource):
     """Region -> that region's app URL (its load balancer)."""
     cluster_names: pulumi.Output[dict[str, str]]
     """Region -> EKS cluster name."""
+    kubeconfigs: pulumi.Output[dict[str, str]]
+    """Region -> kubeconfig of its cluster (secret; ``aws eks get-token``, no static token)."""
 
     def __init__(
         self, name: str, args: FleetArgs, opts: pulumi.ResourceOptions | None = None
@@ -59,6 +61,7 @@ class Fleet(pulumi.ComponentResource):
             )
         self.regional_urls = self._by_region(lambda p: p.app_url)
         self.cluster_names = self._by_region(lambda p: p.cluster_name)
+        self.kubeconfigs = pulumi.Output.secret(self._by_region(lambda p: p.kubeconfig))
         self.url = pulumi.Output.from_input("")
         if args.domain:
             dns = aws.Provider(
@@ -67,7 +70,8 @@ class Fleet(pulumi.ComponentResource):
                 default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.tags or {})),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            records = [self._latency_record(name, region, args, dns) for region in args.regions]
+            serving = [region for region in args.regions if region not in args.drain_regions]
+            records = [self._latency_record(name, region, args, dns) for region in serving]
             self.url = pulumi.Output.all(*[r.fqdn for r in records]).apply(
                 lambda _: f"https://{args.domain}"
             )
@@ -76,6 +80,7 @@ class Fleet(pulumi.ComponentResource):
                 "url": self.url,
                 "regionalUrls": self.regional_urls,
                 "clusterNames": self.cluster_names,
+                "kubeconfigs": self.kubeconfigs,
             }
         )
 

@@ -19,7 +19,7 @@ HEALTH_CHECK_INTERVALS = (10, 30)
 """Route 53 RequestInterval: 10 (fast, priced higher) or 30 seconds (health_check.go,
 request_interval IntInSlice{10, 30}); FailureThreshold 1-10 (botocore route53 service-2.json)."""
 FLEET_KEYS = ("regions", "domain", "hostedZoneId", "tags", "healthCheckInterval",
-              "healthCheckFailureThreshold")  # fmt: skip
+              "healthCheckFailureThreshold", "drainRegions")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ class FleetArgs:
     """Seconds between Route 53 health checks of each region."""
     health_check_failure_threshold: int = 3
     """Failed checks in a row before a region stops receiving traffic."""
+    drain_regions: tuple[str, ...] = ()
+    """Regions the name no longer answers with (no latency record, no health check): traffic
+    leaves them within the record's TTL, before they are removed or worked on."""
 
 
 def platform_name(fleet: str, region: str) -> str:
@@ -70,14 +73,21 @@ def _region_values(
     values["tags"] = {**tags, **own} if isinstance(own, Mapping) else own
     if domain:
         workload = dict(values.get("workload") or {})
+        problems += [
+            ConfigProblem(
+                f"{ns}regions[{region}].workload.{key}",
+                workload[key],
+                "is the fleet's to set (its domain and hostedZoneId); leave it out",
+            )
+            for key in ("domain", "hostedZoneId", "sharedName")
+            if key in workload
+        ]
         workload.update(domain=domain, hostedZoneId=zone, sharedName=True)
         values["workload"] = workload
     return region, values
 
 
-def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems at once)
-    values: Mapping[str, Any], *, name: str, namespace: str = ""
-) -> FleetArgs:
+def validate_fleet_args(values: Mapping[str, Any], *, name: str, namespace: str = "") -> FleetArgs:
     """Every region's platform settings and the fleet's own keys; ``ConfigError`` lists all."""
     ns = f"{namespace}:" if namespace else ""
     problems: list[ConfigProblem] = [
@@ -89,14 +99,7 @@ def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems
     ]
     domain = values.get("domain") or ""
     zone = values.get("hostedZoneId") or ""
-    if domain and (found := domain_problem(str(domain))):
-        problems.append(ConfigProblem(f"{ns}domain", domain, found))
-    if domain and not zone:
-        problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, "is required with domain"))
-    if zone and (found := hosted_zone_problem(str(zone))):
-        problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, found))
-    if zone and not domain:
-        problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, "needs domain, the fleet's name"))
+    problems += _name_problems(domain, zone, ns)
     # Stack config arrives as text: "10" is 10 (as pydantic reads the platform's numbers).
     interval = _whole(values.get("healthCheckInterval", 30))
     if interval not in HEALTH_CHECK_INTERVALS or isinstance(interval, bool):
@@ -144,6 +147,8 @@ def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems
         except ConfigError as error:
             problems += [_in_region(problem, key) for problem in error.problems]
     problems += _overlaps(regions, ns)
+    drain = values.get("drainRegions") or []
+    problems += _drain_problems(drain, regions, bool(domain), f"{ns}drainRegions")
     if domain:
         for region, args in regions.items():
             problems += _health_checkable(region, args, ns)
@@ -156,6 +161,7 @@ def validate_fleet_args(  # noqa: PLR0912 (one pass over every key, all problems
         tags=dict(tags),
         health_check_interval=int(interval),
         health_check_failure_threshold=int(threshold),
+        drain_regions=tuple(drain),
     )
 
 
@@ -195,6 +201,38 @@ def _health_checkable(region: str, args: PlatformArgs, ns: str) -> list[ConfigPr
             )
         )
     return problems
+
+
+def _name_problems(domain: Any, zone: Any, ns: str) -> list[ConfigProblem]:
+    """``domain`` and ``hostedZoneId``: well formed, and both or neither."""
+    problems = []
+    if domain and (found := domain_problem(str(domain))):
+        problems.append(ConfigProblem(f"{ns}domain", domain, found))
+    if domain and not zone:
+        problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, "is required with domain"))
+    if zone and (found := hosted_zone_problem(str(zone))):
+        problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, found))
+    if zone and not domain:
+        problems.append(ConfigProblem(f"{ns}hostedZoneId", zone, "needs domain, the fleet's name"))
+    return problems
+
+
+def _drain_problems(
+    drain: Any, regions: Mapping[str, PlatformArgs], named: bool, key: str
+) -> list[ConfigProblem]:
+    """Drained regions: some of the fleet's, with a name to drain them from, never all."""
+    if not drain:
+        return []
+    if not isinstance(drain, list) or not all(isinstance(r, str) for r in drain):
+        return [ConfigProblem(key, drain, "must list region names")]
+    if not named:
+        return [ConfigProblem(key, drain, "needs domain: without a name there is nothing to drain")]
+    unknown = [r for r in drain if r not in regions]
+    if unknown:
+        return [ConfigProblem(key, drain, f"{', '.join(unknown)} not among the regions")]
+    if regions and set(regions) <= set(drain):
+        return [ConfigProblem(key, drain, "drains every region: the name would answer nothing")]
+    return []
 
 
 def _whole(value: Any) -> Any:

@@ -6,6 +6,7 @@
     eks-platform-plan dev --set natMode=per_az --diff-against plan.json   # or a git ref
     eks-platform-plan dev --destroy-order              # what `pulumi destroy` deletes, in waves
     eks-platform-plan upgrade dev --to 1.36            # the steps of an upgrade, minor by minor
+    eks-platform-plan upgrade global --project-dir fleet --region eu-west-1 --to 1.36
 
 Exit status: 0 done (with --diff-against: no changes), 1 changes found, 2 error, 3 the
 preflight found something AWS would refuse (``--no-preflight`` reports it but exits 0), 4 the
@@ -31,6 +32,8 @@ from ..args.versions import today as judging_day
 from .cost import PRICES_VARIABLE
 from .destroy import destroy_order_json
 from .diff import BaseUnavailableError, base_plan, diff_plans, render_diff
+from .fleet import is_fleet, region_run
+from .fleet import main as fleet_main
 from .mermaid import to_mermaid
 from .plan import Plan, build_plan, render_text
 from .preflight import Finding
@@ -81,8 +84,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[:1] == ["upgrade"]:
         return upgrade_main(arguments[1:])
     if arguments[:1] == ["fleet"]:
-        from .fleet import main as fleet_main  # noqa: PLC0415 (only the fleet subcommand needs it)
-
         return fleet_main(arguments[1:])
     return plan_main(arguments)
 
@@ -166,16 +167,26 @@ def upgrade_main(argv: Sequence[str]) -> int:
     add_stack_arguments(parser, Path("."))
     parser.add_argument("--to", required=True, help="target Kubernetes minor, such as 1.36")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--region", help="a fleet's region to upgrade (fleets upgrade one by one)")
     options = parser.parse_args(argv)
     console = Console(soft_wrap=True)
     errors = Console(stderr=True, soft_wrap=True)
     overrides = dict(options.overrides)
     try:
         run = run_stack(options.project_dir, options.stack, overrides)
-        configured = run.config.values.get(f"{run.config.project}:addonVersions", "{}")
-        addon_overrides = json.loads(configured) if configured else {}
+        if is_fleet(run) != bool(options.region):
+            raise UpgradeError(
+                "a fleet upgrades one region per update: give --region"
+                if is_fleet(run)
+                else "--region is for a fleet's stack (this is one platform)"
+            )
+        if options.region:
+            run, addon_overrides = region_run(run, options.region)
+        else:
+            configured = run.config.values.get(f"{run.config.project}:addonVersions", "{}")
+            addon_overrides = json.loads(configured) if configured else {}
         plan = plan_upgrade(run, options.to, addon_overrides, judging_day())
-    except (ConfigError, pulumi.RunError, StackNotFoundError, UpgradeError) as error:
+    except (ConfigError, pulumi.RunError, StackNotFoundError, UpgradeError, LookupError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR
     if options.format == "json":

@@ -104,6 +104,8 @@ def base_plan(
     """The plan JSON to compare against: a file, or ``stack`` planned at git ref ``against``
     (with ``subcommand``, such as ``fleet``, before the stack)."""
     path = Path(against)
+    if path.suffix == ".json" and not path.is_file():
+        raise BaseUnavailableError(f"no plan JSON file at {against}")
     if path.is_file():
         try:
             return json.loads(path.read_text())

@@ -10,6 +10,7 @@ update would do, region by region (the change forecast of one platform, split by
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -64,6 +65,8 @@ class FleetPlan:
     global_resources: int
     resource_records: list[dict[str, Any]] = field(default_factory=list)
     """Every resource as in the plan JSON contract (what ``--diff-against`` compares)."""
+    findings: list[str] = field(default_factory=list)
+    """Preflight findings on resources of no region (the name's provider, the fleet itself)."""
 
     @property
     def monthly_usd(self) -> float:
@@ -79,8 +82,9 @@ class FleetPlan:
             "total": {
                 "resources": sum(r.resources for r in self.regions) + self.global_resources,
                 "monthly_usd": self.monthly_usd,
-                "findings": sum(len(r.findings) for r in self.regions),
+                "findings": sum(len(r.findings) for r in self.regions) + len(self.findings),
             },
+            "findings": self.findings,
             "resources": self.resource_records,
             "cost": {"monthly_usd": self.monthly_usd},
         }
@@ -99,6 +103,23 @@ def _region_of(name: str, fleet: str, regions: Sequence[str]) -> str | None:
         ),
         None,
     )
+
+
+def region_run(run: StackRun, region: str) -> tuple[StackRun, dict[str, str]]:
+    """One region of a fleet's run as if it were a platform stack's: its resources, and the
+    ``addonVersions`` its entry in ``regions`` gives (for ``eks-platform-plan upgrade``)."""
+    fleet = next(r for r in run.registrations if r.type == FLEET)
+    regions = list(run.outputs.get("regions") or [])
+    if region not in regions:
+        raise LookupError(f"{region} is not a region of the fleet ({', '.join(regions)})")
+    kept = [r for r in run.registrations if _region_of(r.name, fleet.name, regions) == region]
+    entries = json.loads(run.config.values.get(f"{run.config.project}:regions") or "[]")
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("region") == region), {})
+    return dataclasses.replace(run, registrations=kept), dict(entry.get("addonVersions") or {})
+
+
+def is_fleet(run: StackRun) -> bool:
+    return any(r.type == FLEET for r in run.registrations)
 
 
 def build_fleet_plan(run: StackRun) -> FleetPlan:
@@ -140,6 +161,8 @@ def build_fleet_plan(run: StackRun) -> FleetPlan:
             )
         )
     domain = str(run.outputs.get("url") or "").removeprefix("https://")
+    regional = {r.name for registrations in by_region.values() for r in registrations}
+    loose_findings = [str(f) for f in plan.findings if not set(f.resources) & regional]
     return FleetPlan(
         stack=run.config.stack,
         fleet=fleet.name,
@@ -147,6 +170,7 @@ def build_fleet_plan(run: StackRun) -> FleetPlan:
         regions=plans,
         global_resources=loose,
         resource_records=plan.to_json()["resources"],
+        findings=loose_findings,
     )
 
 
@@ -307,6 +331,7 @@ def main(arguments: Sequence[str]) -> int:
     else:
         render_text(plan, console)
     findings = [f"{region.region}: {f}" for region in plan.regions for f in region.findings]
+    findings += [f"{GLOBAL}: {f}" for f in plan.findings]
     for finding in findings:
         errors.print(Text.assemble(("preflight: ", "bold red"), finding))
     if findings and not options.no_preflight:

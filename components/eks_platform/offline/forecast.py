@@ -139,9 +139,16 @@ def forecast(
     _follow_replacements(new, old, names, changes)
     for change in changes.values():
         if change.action in ("replace", "delete"):
-            change.disruption = DISRUPTION.get(change.type, "deleted and created again")
+            before = old.get(change.urn) or new.get(change.urn) or {}
+            if change.action == "delete" and before.get("retain_on_delete"):
+                # Pulumi forgets it and leaves it in place (a fleet's shared validation record).
+                change.reasons.append("retain_on_delete: it stays in AWS, Pulumi forgets it")
+                change.disruption = "none: the resource is kept"
+                continue
+            fallback = "deleted and created again" if change.action == "replace" else "deleted"
+            change.disruption = DISRUPTION.get(change.type, fallback)
             change.seconds = _seconds(change.type, change.action)
-            protected = (old.get(change.urn) or new.get(change.urn) or {}).get("protect", False)
+            protected = before.get("protect", False)
             change.critical = change.type in CRITICAL_TYPES or bool(protected)
             if protected:
                 change.reasons.append("the resource is protected: Pulumi will refuse")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +48,9 @@ _ID_PREFIX = {
     "aws:ec2/networkInterface:NetworkInterface": "eni",
     "aws:ec2/instance:Instance": "i",
 }
+
+
+_EKS_ENDPOINT_REGION = re.compile(r"\.gr7\.([a-z0-9-]+)\.eks\.amazonaws\.com")
 
 
 def kubeconfig(cluster_name: str, region: str) -> dict[str, Any]:
@@ -123,6 +128,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         """EKS clusters that already exist: name -> tags. None by default (a first deploy)."""
         self.cluster_zones = cluster_zones or {}
         """Zones of the subnets an existing cluster was created with: name -> zones."""
+        self._component_providers = threading.local()
         self.provider_regions: dict[str, str] = {}
         """Explicit AWS providers registered so far: id -> region."""
         self.stack_outputs = stack_outputs or {}
@@ -130,6 +136,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
         self.default_provider_calls: list[str] = []
         """Invokes made without an explicit provider (a fleet must make none: its stack has no
         ``aws:region``, so the default provider would fail with "Missing region")."""
+
+    def use_component_providers(self, providers: dict[str, str]) -> None:
+        """The providers map of the registration being answered on this thread: a remote
+        component (pulumi-eks's cluster) gets its AWS provider that way, not as ``provider``,
+        which is all the mocks' arguments carry (set by ``RecordingMonitor``)."""
+        self._component_providers.providers = providers
 
     def region_of(self, provider_reference: str | None) -> str:
         """A provider reference is ``<urn>::<id>``; no reference means the default provider."""
@@ -154,7 +166,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         token, name = args.typ, args.name
         prefix = _ID_PREFIX.get(token)
-        resource = _Answer(self.region_of(args.provider), token, name, dict(args.inputs))
+        component = getattr(self._component_providers, "providers", {}).get("aws", "")
+        region = self.region_of(args.provider or component)
+        resource = _Answer(region, token, name, dict(args.inputs))
         resource.id = (
             f"{prefix}-{_hex(token, name)}" if prefix else f"{name}-{_hex(token, name, length=8)}"
         )
@@ -166,6 +180,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
             resource.state.setdefault("arn", resource.arn("ec2", f"{kind}/{resource.id}"))
         if token == "pulumi:providers:aws":
             self.provider_regions[resource.id] = str(args.inputs.get("region") or self.region)
+        if token == "pulumi:providers:kubernetes":
+            # A cluster's objects are in its region: the API endpoint in the kubeconfig says which.
+            found = _EKS_ENDPOINT_REGION.search(str(args.inputs.get("kubeconfig") or ""))
+            if found:
+                self.provider_regions[resource.id] = found.group(1)
         if token == "pulumi:pulumi:StackReference":
             stack = str(args.inputs.get("name"))
             if stack not in self.stack_outputs:

@@ -66,6 +66,7 @@ class Plan:
                         key: sorted(urns) for key, urns in sorted(r.property_dependencies.items())
                     },
                     "protect": r.protect,
+                    "retain_on_delete": r.retain_on_delete,
                     "inputs": _sorted_keys(r.redacted_inputs),
                 }
                 for r in self.resources()

@@ -75,6 +75,8 @@ class Registration:
     """Input paths the engine leaves alone on updates."""
     delete_before_replace: bool = False
     protect: bool = False
+    retain_on_delete: bool = False
+    """Deleting it from the stack leaves it in the cloud (``retain_on_delete``)."""
     aliases: list[str] = field(default_factory=list)
     """Former names (or URNs) the resource answers to: ``pulumi.Alias`` specs as sent."""
     modelled: bool = False
@@ -110,6 +112,9 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.DeploymentInfo(supportedFeatures=kept)
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        use_providers = getattr(self.mocks, "use_component_providers", None)
+        if use_providers is not None:
+            use_providers(dict(request.providers))
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             stack_urn = response.urn
@@ -136,6 +141,7 @@ class RecordingMonitor(MockMonitor):
                 ignore_changes=list(request.ignoreChanges),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
                 aliases=[
                     alias.urn or alias.spec.name
                     for alias in request.aliases

@@ -110,9 +110,15 @@ def plan_upgrade(
 ) -> UpgradePlan:
     """The steps from the stack's version to ``target``; ``overrides`` are its addonVersions."""
     registrations = with_modelled(run.registrations)
-    cluster = next((r for r in registrations if r.type == "eks:index:Cluster"), None)
-    if cluster is None:
+    clusters = [r for r in registrations if r.type == "eks:index:Cluster"]
+    if not clusters:
         raise UpgradeError("the stack has no EKS cluster")
+    if len(clusters) > 1:
+        raise UpgradeError(
+            f"the stack has {len(clusters)} clusters (a fleet): upgrade one region per update, "
+            "planning it on a platform stack with that region's settings"
+        )
+    cluster = clusters[0]
     current = str(cluster.inputs.get("version"))
     if target not in SUPPORT_WINDOWS:
         raise UpgradeError(
