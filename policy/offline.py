@@ -3,7 +3,8 @@
     venv/bin/python policy/offline.py dev [--set key=value]
     venv/bin/python policy/offline.py global --project-dir fleet    # the whole fleet
 
-Exits 1 when a mandatory rule is violated. The tests run it over every shipped stack.
+Exits 1 when a mandatory rule is violated, 2 when the stack cannot be run (its config is
+refused, it does not exist). The tests run it over every shipped stack and the fleet.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pulumi
 from guardrails import POLICIES
 from pulumi_policy import (
     EnforcementLevel,
@@ -27,9 +29,10 @@ from pulumi_policy import (
 )
 from pulumi_policy.policy import _NotApplicableError
 
+from eks_platform.args.config import ConfigError
 from eks_platform.offline.pulumi_eks import with_modelled
 from eks_platform.offline.recorder import Registration
-from eks_platform.offline.run import run_stack
+from eks_platform.offline.run import StackNotFoundError, add_stack_arguments, run_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -122,15 +125,15 @@ def evaluate(
 
 
 def main() -> int:
+    """Exit 0 clean (advisories allowed), 1 a mandatory violation, 2 the stack cannot be run."""
     parser = argparse.ArgumentParser(description="Run the policy pack over a stack's offline plan.")
-    parser.add_argument("stack")
-    parser.add_argument(
-        "--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml (fleet/)"
-    )
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_stack_arguments(parser, PROJECT_DIR)
     options = parser.parse_args()
-    overrides = dict(item.split("=", 1) for item in options.overrides)
-    run = run_stack(options.project_dir, options.stack, overrides)
+    try:
+        run = run_stack(options.project_dir, options.stack, dict(options.overrides))
+    except (ConfigError, pulumi.RunError, StackNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     violations = evaluate(run.registrations)
     for violation in violations:
         print(violation)

@@ -160,6 +160,8 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "tags-equals-in-key": ({"tags": {"a=b": "c"}}, "tags", "a=b", "and = in values"),
     "tags-too-many": ({"tags": {f"k{i}": "v" for i in range(31)}}, "tags", "'k0': 'v'", "at most 30"),
     "tags-not-text": ({"tags": {"team": 7}}, "tags", "team", "must map tag keys to text values"),
+    "tags-karpenter-reserved": ({"tags": {"kubernetes.io/cluster/x": "owned"}}, "tags", "owned", "EKS, Karpenter or the load balancer controller"),
+    "tags-subnet-role": ({"tags": {"kubernetes.io/role/elb": "1"}}, "tags", "kubernetes.io/role/elb", "set and read this tag"),
     "tags-padded": ({"tags": {"team": " payments"}}, "tags", "payments", "no space at the start or end"),
     "domain-region-without-alias-zone": ({"aws:region": "ap-east-2", "availabilityZoneCount": 2, "workload": {"domain": "app.example.com", "hostedZoneId": "Z0123456789ABC"}}, "workload", "app.example.com", "in a table without ap-east-2"),
     "certificate-malformed": ({"workload": {"tls": {"certificateArn": "arn:aws:iam::123456789012:server-certificate/x"}}}, "workload.tls.certificateArn", "server-certificate", "ACM certificate ARN"),

@@ -174,6 +174,9 @@ CASES = {
     "drain-all": ({**NAME, "drainRegions": ["us-east-1", "eu-west-1"]}, "drainRegions", "the name would answer nothing"),
     "drain-without-name": ({"drainRegions": ["us-east-1"]}, "drainRegions", "needs domain"),
     "drain-not-list": ({**NAME, "drainRegions": "us-east-1"}, "drainRegions", "must list region names"),
+    "tags-too-many-for-health-checks": ({**NAME, "tags": {f"k{i}": "v" for i in range(10)}}, "tags", "at most 9"),
+    "region-workload-not-object": ({**NAME, "regions": regions([{**THIRD, "workload": "x"}])}, "regions[ap-northeast-2].workload", "valid dictionary"),
+    "drain-invalid-region": ({**NAME, "drainRegions": ["ap-northeast-2"], "regions": regions([{**THIRD, "natMode": "double"}])}, "regions[ap-northeast-2].natMode", "'none', 'single'"),
     "internal-app-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"scheme": "internal"}}])}, "regions[ap-northeast-2].workload", "internet-facing app in every region"),
     "source-ranges-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"sourceRanges": ["198.51.100.0/24"]}}])}, "regions[ap-northeast-2].workload.sourceRanges", "drop Route 53's health checkers"),
     "tls13-only-with-name": ({**NAME, "regions": regions([{**THIRD, "workload": {"exposure": "alb", "tls": {"sslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06"}}}])}, "regions[ap-northeast-2].workload.tls.sslPolicy", "TLS 1.0, 1.1 or 1.2"),
@@ -384,6 +387,16 @@ def test_upgrade_plans_one_region_of_a_fleet(capsys):
     assert steps["from"] == "1.35" and steps["to"] == "1.36"
     assert plan_main([*fleet, "--region", "sa-east-1"]) == 2
     assert "not a region of the fleet" in capsys.readouterr().err
+    # The region's own addonVersions, not another region's, are the overrides it keeps.
+    pinned = [dict(r, addonVersions={"coredns": "v1.13.2-eksbuild.31"}) if r["region"] == "eu-west-1" else r for r in regions()]  # fmt: skip
+    with_pins = [*fleet, "--set", f"regions={json.dumps(pinned)}"]
+    assert plan_main([*with_pins, "--region", "eu-west-1"]) == 0
+    assert (
+        "coredns: v1.13.2-eksbuild.31 -> v1.13.2-eksbuild.31 (addonVersions override kept"
+        in capsys.readouterr().out
+    )
+    assert plan_main([*with_pins, "--region", "us-east-1"]) == 0
+    assert "override kept" not in capsys.readouterr().out
 
 
 def test_the_readme_documents_every_fleet_key_and_output():
@@ -394,3 +407,44 @@ def test_the_readme_documents_every_fleet_key_and_output():
     program = (FLEET_DIR / "__main__.py").read_text()
     for output in re.findall(r'pulumi\.export\("(\w+)"', program):
         assert f"`{output}`" in section, output
+
+
+def test_nine_tags_are_fine_with_a_name():
+    run = run_fleet(**NAME, tags={f"k{i}": "v" for i in range(9)})
+    check = run.by_type("aws:route53/healthCheck:HealthCheck")[0]
+    assert len(check.inputs["tags"]) == 10
+
+
+def test_regions_may_share_a_cluster_name():
+    """A cluster is known by region and name: the same name in two regions is not a duplicate
+    access entry (the preflight keyed entries by name alone)."""
+    ops = ["arn:aws:iam::123456789012:role/ops"]
+    same = [dict(r, clusterName="shared", adminPrincipalArns=ops) for r in regions()]
+    plan = build_fleet_plan(run_fleet(regions=same))
+    assert [r.findings for r in plan.regions] == [[], []] and plan.findings == []
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ("null", "not a plan JSON document"),
+        ("[]", "not a plan JSON document"),
+        ('"resources fleet"', "not a plan JSON document"),
+        ('{"fleet": "x", "resources": []}', "not a fleet plan JSON"),
+        ('{"fleet": "x", "resources": [], "regions": [{"region": "a"}]}', "not a fleet plan JSON"),
+        ('{"resources": [{"urn": 1}]}', "each with a urn and a type"),
+    ],
+)
+def test_a_base_that_is_not_a_fleet_plan_is_refused(tmp_path, capsys, document, message):
+    base = tmp_path / "base.json"
+    base.write_text(document)
+    code = fleet_main(["global", "--project-dir", str(FLEET_DIR), "--diff-against", str(base)])
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_platform_stack_is_not_a_fleet(capsys):
+    assert fleet_main(["dev", "--project-dir", str(FLEET_DIR.parent)]) == 2
+    assert "is not a fleet" in capsys.readouterr().err
+    assert fleet_main(["global", "--project-dir", str(FLEET_DIR / "nodir")]) == 2
+    assert "no Pulumi project" in capsys.readouterr().err

@@ -112,6 +112,8 @@ def _provider(name: str, region: str) -> dict:
         (("a", "us-east-1"), ("b", "eu-west-1"), "replace"),  # another region's provider
         (("a", "us-east-1"), ("b", "us-east-1"), "update"),  # same config: DiffConfig keeps it
         (("default_7_50_0", "us-east-1"), ("default_7_51_1", "us-east-1"), "update"),
+        (("default_7_51_1", "us-east-1"), ("b", "eu-west-1"), "replace"),  # either side default
+        (("a", "us-east-1"), ("default_7_51_1", "eu-west-1"), "replace"),
     ],
 )
 def test_moving_to_another_regions_provider_replaces(before, after, action):
@@ -123,3 +125,10 @@ def test_moving_to_another_regions_provider_replaces(before, after, action):
     assert diff.changed["u::record"] == ["(provider)"]
     (change,) = [c for c in diff.forecast if c.urn == "u::record"]
     assert change.action == action
+
+
+def test_a_provider_missing_from_the_plan_is_left_to_the_input_diff():
+    old = {"resources": [_record("p::gone::id1")]}
+    new = {"resources": [_provider("b", "eu-west-1"), _record("p::b::id2")]}
+    (change,) = [c for c in diff_plans(old, new).forecast if c.urn == "u::record"]
+    assert change.action == "update"

@@ -396,3 +396,17 @@ def test_nat_gateways_are_counted_per_vpc():
 
     assert violations_of("nat-gateway-per-zone", [*region("x", 2), *region("y", 0)]) == []
     assert len(violations_of("nat-gateway-per-zone", [*region("x", 1), *region("y", 1)])) == 2
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["nostack"], ["dev", "--set", "natMode=double"], ["global", "--project-dir", "nodir"]],
+)
+def test_offline_checker_refuses_what_it_cannot_run_with_exit_2(arguments):
+    """Exit 1 means a mandatory violation; a stack that cannot be run is not one."""
+    result = subprocess.run(
+        [sys.executable, str(POLICY_DIR / "offline.py"), *arguments],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr

@@ -15,6 +15,10 @@ from typing import Any
 from .config import ConfigError, ConfigProblem, PlatformArgs, validate_platform_args
 from .rules import COMPONENT_NAME_MAX, domain_problem, hosted_zone_problem, tags_problem
 
+MAX_HEALTH_CHECK_TAGS = 10
+"""Route 53 ChangeTagsForResource takes at most 10 tags (API reference, AddTags: 'Maximum
+number of 10 items'); terraform-provider-aws sends a health check's tags in one call (helper
+report, not re-read here)."""
 HEALTH_CHECK_INTERVALS = (10, 30)
 """Route 53 RequestInterval: 10 (fast, priced higher) or 30 seconds (health_check.go,
 request_interval IntInSlice{10, 30}); FailureThreshold 1-10 (botocore route53 service-2.json)."""
@@ -72,7 +76,11 @@ def _region_values(
     own = values.get("tags") or {}
     values["tags"] = {**tags, **own} if isinstance(own, Mapping) else own
     if domain:
-        workload = dict(values.get("workload") or {})
+        workload = values.get("workload") or {}
+        if not isinstance(workload, Mapping):
+            # The platform's own validation reports it (keyed regions[<region>].workload).
+            return region, values
+        workload = dict(workload)
         problems += [
             ConfigProblem(
                 f"{ns}regions[{region}].workload.{key}",
@@ -111,8 +119,8 @@ def validate_fleet_args(values: Mapping[str, Any], *, name: str, namespace: str 
         problems.append(
             ConfigProblem(f"{ns}healthCheckFailureThreshold", threshold, "must be 1-10")
         )
-    tags = values.get("tags") or {}
-    if found := tags_problem(tags):
+    tags = values.get("tags", {})
+    if found := _fleet_tags_problem(tags, bool(domain)):
         problems.append(ConfigProblem(f"{ns}tags", tags, found))
         tags = {}
     regions_raw = values.get("regions")
@@ -120,6 +128,7 @@ def validate_fleet_args(values: Mapping[str, Any], *, name: str, namespace: str 
     if not isinstance(regions_raw, list) or not regions_raw:
         problems.append(ConfigProblem(f"{ns}regions", regions_raw, "must list at least one region"))
         regions_raw = []
+    listed = {r["region"] for r in regions_raw if isinstance(r, Mapping) and "region" in r}
     for index, raw in enumerate(regions_raw):
         found_values = _region_values(
             raw, index, domain=str(domain), zone=str(zone), tags=tags, problems=problems, ns=ns
@@ -148,7 +157,7 @@ def validate_fleet_args(values: Mapping[str, Any], *, name: str, namespace: str 
             problems += [_in_region(problem, key) for problem in error.problems]
     problems += _overlaps(regions, ns)
     drain = values.get("drainRegions") or []
-    problems += _drain_problems(drain, regions, bool(domain), f"{ns}drainRegions")
+    problems += _drain_problems(drain, listed, bool(domain), f"{ns}drainRegions")
     if domain:
         for region, args in regions.items():
             problems += _health_checkable(region, args, ns)
@@ -203,6 +212,19 @@ def _health_checkable(region: str, args: PlatformArgs, ns: str) -> list[ConfigPr
     return problems
 
 
+def _fleet_tags_problem(tags: Any, named: bool) -> str | None:
+    """Tags for every resource; with a name, few enough for the health checks too."""
+    if found := tags_problem(tags):
+        return found
+    if named and len({*tags, "Name"}) > MAX_HEALTH_CHECK_TAGS:
+        return (
+            f"has {len(tags)} tags; with domain at most {MAX_HEALTH_CHECK_TAGS - 1}: the health "
+            f"checks carry them and Name, and Route 53 takes at most {MAX_HEALTH_CHECK_TAGS} "
+            "tags in one call (API reference, ChangeTagsForResource, AddTags)"
+        )
+    return None
+
+
 def _name_problems(domain: Any, zone: Any, ns: str) -> list[ConfigProblem]:
     """``domain`` and ``hostedZoneId``: well formed, and both or neither."""
     problems = []
@@ -217,9 +239,7 @@ def _name_problems(domain: Any, zone: Any, ns: str) -> list[ConfigProblem]:
     return problems
 
 
-def _drain_problems(
-    drain: Any, regions: Mapping[str, PlatformArgs], named: bool, key: str
-) -> list[ConfigProblem]:
+def _drain_problems(drain: Any, regions: set[str], named: bool, key: str) -> list[ConfigProblem]:
     """Drained regions: some of the fleet's, with a name to drain them from, never all."""
     if not drain:
         return []
@@ -230,7 +250,7 @@ def _drain_problems(
     unknown = [r for r in drain if r not in regions]
     if unknown:
         return [ConfigProblem(key, drain, f"{', '.join(unknown)} not among the regions")]
-    if regions and set(regions) <= set(drain):
+    if regions and regions <= set(drain):
         return [ConfigProblem(key, drain, "drains every region: the name would answer nothing")]
     return []
 

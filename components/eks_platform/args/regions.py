@@ -89,6 +89,9 @@ ELB_ALIAS_ZONE_REGIONS = frozenset(SUPPORTED_REGIONS) - {"ap-east-2", "ap-southe
 NLB looks it up with ``aws.lb.getHostedZoneId``, a static table that fails with "unsupported AWS
 Region" for any other region. Source: terraform-provider-aws
 ``internal/service/elbv2/hosted_zone_id_data_source.go`` (``hostedZoneIDPerRegionALBMap`` and
-``...NLBMap``, the same regions), at commit 01c08000ddb14181b5bd19201d8fca311dc570e4, the newest
-version readable here (read 2026-11-30): ap-east-2 and ap-southeast-6 are not in it. The provider
-pinned by requirements.txt (pulumi-aws 7.51.1) may be newer and know them: not verified."""
+``...NLBMap``, the same regions), the newest version of the file readable here (read
+2026-11-30; found by content in the stored index, which names no commit for it; it imports
+aws-sdk-go-base/v2, so it is from the v5 line or later, and knows ap-southeast-5,
+ap-southeast-7 and mx-central-1, launched in 2024-2025): ap-east-2 and ap-southeast-6 are not
+in it. Older commits read (01c08000, cc0fff0e) lack more. The provider pinned by
+requirements.txt (pulumi-aws 7.51.1) may be newer and know them: not verified."""

@@ -331,6 +331,21 @@ MAX_EXTRA_TAGS = 30
 """AWS allows 50 tags per resource; the platform's own, Name, and what EKS and Karpenter add
 (eks:*, kubernetes.io/cluster/*, karpenter.sh/*: about ten) take the rest."""
 _TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
+RESERVED_TAG_PREFIXES = (
+    "kubernetes.io/",
+    "k8s.io/",
+    "eks:",
+    "karpenter.sh/",
+    "karpenter.k8s.aws/",
+    "elbv2.k8s.aws/",
+    "service.k8s.aws/",
+    "ingress.k8s.aws/",
+)
+"""Tags that EKS, Karpenter and the load balancer controller set and read: Karpenter's
+EC2NodeClass refuses kubernetes.io/cluster*, eks:eks-cluster-name, karpenter.sh/nodepool,
+karpenter.sh/nodeclaim and karpenter.k8s.aws/ec2nodeclass (karpenter 1.14.1 CRD
+karpenter.k8s.aws_ec2nodeclasses.yaml:710-719), kubernetes.io/role/elb on a subnet decides
+where load balancers go, and the controller finds its own resources by its prefixes."""
 
 
 def tags_problem(tags: object) -> str | None:
@@ -356,6 +371,10 @@ def _tag_problem(key: str, value: str) -> str | None:
             f"{key!r}: keys have 1-128 characters, values at most 256",
         ),
         (key.lower().startswith("aws:"), f"{key!r}: the aws: prefix is reserved for AWS"),
+        (
+            key.startswith(RESERVED_TAG_PREFIXES),
+            f"{key!r}: EKS, Karpenter or the load balancer controller set and read this tag",
+        ),
         (key in PLATFORM_TAG_KEYS, f"{key!r} is one of the platform's own tags"),
         (
             not (_TAG_TEXT.fullmatch(key) and _TAG_TEXT.fullmatch(value)) or "=" in key,

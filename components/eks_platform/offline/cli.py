@@ -89,7 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def plan_main(arguments: Sequence[str]) -> int:
-    options = _parser().parse_args(arguments)
+    parser = _parser()
+    options = parser.parse_args(arguments)
+    if options.diff_against and options.format == "mermaid":
+        parser.error("--diff-against prints text or json, not mermaid")
     # Wide enough for CI logs when not on a terminal; machine formats never wrap.
     width = None if sys.stdout.isatty() else 160
     console = Console(soft_wrap=options.format != "text", width=width)

@@ -108,10 +108,28 @@ def base_plan(
         raise BaseUnavailableError(f"no plan JSON file at {against}")
     if path.is_file():
         try:
-            return json.loads(path.read_text())
-        except json.JSONDecodeError as error:
+            document = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise BaseUnavailableError(f"{against} is not a plan JSON file: {error}") from None
-    return _plan_at_ref(against, project_dir, stack, subcommand)
+    else:
+        document = _plan_at_ref(against, project_dir, stack, subcommand)
+    return checked_plan(document, against)
+
+
+def checked_plan(document: Any, source: str) -> dict[str, Any]:
+    """``document`` if it has what a diff reads: resources with a URN and a type, a cost."""
+    resources = document.get("resources") if isinstance(document, dict) else None
+    if not isinstance(resources, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("urn"), str) and isinstance(r.get("type"), str)
+        for r in resources
+    ):
+        raise BaseUnavailableError(
+            f"{source} is not a plan JSON document (eks-platform-plan --format json): it needs "
+            "resources, each with a urn and a type"
+        )
+    if not isinstance(document.get("cost", {}), dict):
+        raise BaseUnavailableError(f"{source}: cost must be an object")
+    return document
 
 
 def _plan_at_ref(
@@ -148,7 +166,8 @@ def _plan_at_ref(
             "json",
         ]
         result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if result.returncode != 0:
+        # 3: planned, with preflight findings (the base may have had what this change fixes).
+        if result.returncode not in (0, 3):
             raise BaseUnavailableError(
                 f"planning {stack} at {ref} failed (exit {result.returncode}): "
                 + (result.stderr.strip().splitlines() or ["no output"])[-1]

@@ -108,7 +108,7 @@ def _region_of(name: str, fleet: str, regions: Sequence[str]) -> str | None:
 def region_run(run: StackRun, region: str) -> tuple[StackRun, dict[str, str]]:
     """One region of a fleet's run as if it were a platform stack's: its resources, and the
     ``addonVersions`` its entry in ``regions`` gives (for ``eks-platform-plan upgrade``)."""
-    fleet = next(r for r in run.registrations if r.type == FLEET)
+    fleet = next(r for r in run.registrations if r.type == FLEET)  # callers check is_fleet
     regions = list(run.outputs.get("regions") or [])
     if region not in regions:
         raise LookupError(f"{region} is not a region of the fleet ({', '.join(regions)})")
@@ -124,6 +124,11 @@ def is_fleet(run: StackRun) -> bool:
 
 def build_fleet_plan(run: StackRun) -> FleetPlan:
     """The stack's plan (with what pulumi-eks creates, as for one platform), split by region."""
+    if not is_fleet(run):
+        raise LookupError(
+            f"stack {run.config.stack} of project {run.config.project} is not a fleet (no "
+            f"{FLEET}): plan it with eks-platform-plan {run.config.stack}"
+        )
     plan = build_plan(run)
     fleet = next(r for r in run.registrations if r.type == FLEET)
     regions = list(run.outputs.get("regions") or [])
@@ -206,10 +211,17 @@ def diff_fleets(base: dict[str, Any], current: dict[str, Any]) -> FleetDiff:
     """The diff and forecast of the whole fleet (a replacement is followed wherever it leads,
     as the name's records depend on every region's load balancer), then split by region; a
     region added or removed shows all its resources created or deleted."""
-    if "resources" not in base or "fleet" not in base:
+    regions_ok = isinstance(base.get("regions"), list) and all(
+        isinstance(r, dict)
+        and isinstance(r.get("region"), str)
+        and isinstance(r.get("monthly_usd"), int | float)
+        for r in base["regions"]
+    )
+    if not isinstance(base.get("fleet"), str) or not regions_ok:
         raise BaseUnavailableError(
-            "the base is not a fleet plan JSON with resources (eks-platform-plan fleet --format "
-            "json, from this version on)"
+            "the base is not a fleet plan JSON (eks-platform-plan fleet --format json, from "
+            "this version on): it needs fleet, regions (each with region and monthly_usd) and "
+            "resources"
         )
     whole = diff_plans(base, current)
     regions = list(
@@ -306,6 +318,8 @@ def main(arguments: Sequence[str]) -> int:
     parser.add_argument("--format", choices=("text", "json", "mermaid"), default="text")
     add_check_arguments(parser, "fleet plan")
     options = parser.parse_args(arguments)
+    if options.diff_against and options.format == "mermaid":
+        parser.error("--diff-against prints text or json, not mermaid")
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     errors = Console(stderr=True, soft_wrap=True)
     diff: FleetDiff | None = None
@@ -316,7 +330,13 @@ def main(arguments: Sequence[str]) -> int:
             # --set is a what-if on this side only; the base is the fleet as it was.
             base = base_plan(options.diff_against, options.project_dir, options.stack, ("fleet",))
             diff = diff_fleets(base, plan.to_json())
-    except (ConfigError, pulumi.RunError, StackNotFoundError, BaseUnavailableError) as error:
+    except (
+        ConfigError,
+        pulumi.RunError,
+        StackNotFoundError,
+        BaseUnavailableError,
+        LookupError,
+    ) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR
     if diff is not None:

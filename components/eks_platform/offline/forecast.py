@@ -165,26 +165,23 @@ def provider_urn(resource: dict[str, Any]) -> str:
 
 
 def _provider_moved(old: dict[str, Any], new: dict[str, Any], urn: str) -> str | None:
-    """Why a resource is replaced because it moved to another explicit provider, or None.
+    """Why a resource is replaced because its AWS provider is now another region's, or None.
 
     The engine diffs the new provider's config against the old one's and replaces the resource
     when that diff asks for it (pulumi/pulumi pkg/resource/deploy/step_generator.go,
-    ``providerChanged``: ``ReplaceKeys: ["provider"]``); an AWS provider in another region
-    does. Default providers (a new SDK version) and providers of the same region are left to
-    the input diff."""
-    before, after = (str(plan[urn].get("provider") or "").rsplit("::", 1)[0] for plan in (old, new))
-    if (
-        before == after
-        or not before
-        or not after
-        or "::default" in f"::{before.rsplit('::', 1)[-1]}"
-    ):
+    ``providerChanged``: ``ReplaceKeys: ["provider"]``). Assumed here: another region does; a
+    version bump or the same region does not. Other providers (a Kubernetes provider's
+    kubeconfig is secret in the plan) and providers missing from a plan are left to the
+    input diff."""
+    before, after = (provider_urn(plan[urn]) for plan in (old, new))
+    if before == after or before not in old or after not in new:
+        return None
+    if {old[before].get("type"), new[after].get("type")} != {"pulumi:providers:aws"}:
         return None
     regions = [
-        (plan.get(ref) or {}).get("inputs", {}).get("region")
-        for plan, ref in ((old, before), (new, after))
+        (plan[ref].get("inputs") or {}).get("region") for plan, ref in ((old, before), (new, after))
     ]
-    if regions[0] == regions[1] and regions[0] is not None:
+    if regions[0] == regions[1]:
         return None
     names = [ref.rsplit("::", 1)[-1] for ref in (before, after)]
     return f"its provider moved from {names[0]} ({regions[0]}) to {names[1]} ({regions[1]})"

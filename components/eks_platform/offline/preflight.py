@@ -163,6 +163,7 @@ def duplicate_addons(registrations: list[Registration]) -> list[Finding]:
 def duplicate_access_entries(registrations: list[Registration]) -> list[Finding]:
     """Counting the creator's entry EKS adds when bootstrapClusterCreatorAdminPermissions is on
     (its principal is the cluster's ``eks-platform/created-by`` tag, where the program set it)."""
+    # A cluster is known by its region (its provider) and name: a fleet's regions may share a name.
     entries: list[tuple[Registration, str, str]] = []
     for r in registrations:
         if r.type == "aws:eks/accessEntry:AccessEntry":
@@ -172,10 +173,10 @@ def duplicate_access_entries(registrations: list[Registration]) -> list[Finding]
             creator = (r.inputs.get("tags") or {}).get(CREATOR_TAG)
             if access.get("bootstrapClusterCreatorAdminPermissions") and creator:
                 entries.append((r, str(r.inputs.get("name")), creator))
-    by_principal: dict[tuple[str, tuple[str, ...]], list[Registration]] = defaultdict(list)
+    by_principal: dict[tuple[str, str, tuple[str, ...]], list[Registration]] = defaultdict(list)
     for registration, cluster, principal in entries:
         identity = principal_identity(principal) if principal.count(":") >= 5 else (principal,)
-        by_principal[(cluster, identity)].append(registration)
+        by_principal[(registration.provider, cluster, identity)].append(registration)
     return [
         Finding(
             "duplicate-access-entry",
@@ -184,7 +185,7 @@ def duplicate_access_entries(registrations: list[Registration]) -> list[Finding]
             sorted(r.name for r in members),
             ["adminPrincipalArns", "readOnlyPrincipalArns"],
         )
-        for (cluster, identity), members in sorted(by_principal.items())
+        for (_, cluster, identity), members in sorted(by_principal.items())
         if len(members) > 1
     ]
 

@@ -140,6 +140,8 @@ def load_stack_config(
 ) -> StackConfig:
     """Project defaults, then ``Pulumi.<stack>.yaml``, then ``overrides`` (``--set key=value``)."""
     project_dir = Path(project_dir)
+    if not (project_dir / "Pulumi.yaml").is_file():
+        raise StackNotFoundError(f"no Pulumi project in {project_dir} (Pulumi.yaml not found)")
     project_file = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
     project = str(project_file["name"])
     merged: dict[str, Any] = {}
