@@ -543,6 +543,25 @@ def _production_protected(resources: list[PolicyResource]) -> Iterable[tuple[str
             yield "production cluster without protect", cluster.urn
 
 
+def _regions_versions_aligned(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    """A fleet's clusters stay within one Kubernetes minor of each other: one apart is a rolling
+    upgrade in progress, more is a region left behind (and the upgrade of the newest region's
+    manifests to the oldest's API is not tested)."""
+    minors: list[tuple[int, PolicyResource]] = []
+    for cluster in (r for r in resources if r.resource_type == COMPONENT):
+        major, _, minor = str(cluster.props.get("version", "")).partition(".")
+        if major == "1" and minor.isdigit():
+            minors.append((int(minor), cluster))
+    if len(minors) > 1:
+        lowest, oldest = min(minors, key=lambda item: item[0])
+        highest = max(minor for minor, _ in minors)
+        if highest - lowest > 1:
+            yield (
+                f"{oldest.name} runs Kubernetes 1.{lowest}, {highest - lowest} minors behind 1.{highest}",
+                oldest.urn,
+            )
+
+
 def _default_security_groups_empty(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
     groups = [
         r
@@ -691,6 +710,8 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     stack_rule("production-clusters-protected", "EKS best practices (reliability)",
                "Production clusters (every region of a production fleet) are protected.", MANDATORY,
                _production_protected),
+    stack_rule("fleet-versions-aligned", "multi-region (rolling upgrades)",
+               "A fleet's clusters are at most one Kubernetes minor apart.", ADVISORY, _regions_versions_aligned),
     stack_rule("nat-gateway-per-zone", "EKS best practices (reliability)", "One NAT gateway per zone.", ADVISORY,
                _nat_per_zone),
 ]  # fmt: skip

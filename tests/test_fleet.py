@@ -448,3 +448,13 @@ def test_a_platform_stack_is_not_a_fleet(capsys):
     assert "is not a fleet" in capsys.readouterr().err
     assert fleet_main(["global", "--project-dir", str(FLEET_DIR / "nodir")]) == 2
     assert "no Pulumi project" in capsys.readouterr().err
+
+
+def test_a_region_left_two_minors_behind_is_flagged():
+    behind = changed_region(kubernetesVersion="1.33", upgradePolicy="EXTENDED")
+    found = evaluate(run_fleet(regions=behind).registrations)
+    flagged = [v.urn for v in found if v.policy == "fleet-versions-aligned"]
+    assert len(flagged) == 1 and flagged[0].endswith("fleet-eu-west-1-control-plane-eks")
+    assert [
+        v for v in evaluate(run_fleet().registrations) if v.policy == "fleet-versions-aligned"
+    ] == []

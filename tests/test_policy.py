@@ -240,6 +240,10 @@ STACK_CASES = {
         [reg("vpc-a", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.10.0.0/16"}), reg("vpc-b", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.20.0.0/16"})],
         [reg("vpc-a", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}), reg("vpc-b", "aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.128.0/17"})],
     ),
+    "fleet-versions-aligned": (
+        [Registration(f"c{v}", CLUSTER, f"c{v}", True, "", "", [], {}, {"version": v}) for v in ("1.34", "1.35")],
+        [Registration(f"c{v}", CLUSTER, f"c{v}", True, "", "", [], {}, {"version": v}) for v in ("1.33", "1.35")],
+    ),
     "production-clusters-protected": (
         [Registration("c", CLUSTER, "c", True, "", "", [], {}, {"tags": {"environment": "production"}}, protect=True)],
         [Registration("c", CLUSTER, "c", True, "", "", [], {}, {"tags": {"environment": "production"}})],
@@ -410,3 +414,10 @@ def test_offline_checker_refuses_what_it_cannot_run_with_exit_2(arguments):
     )  # fmt: skip
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_readme_lists_every_rule():
+    readme = (POLICY_DIR.parent / "README.md").read_text()
+    table = readme[readme.index("### Policy pack") : readme.index("Run it:")]
+    assert f"holds {len(POLICIES)} rules" in table
+    assert [p.name for p in POLICIES if f"`{p.name}`" not in table] == []
