@@ -52,6 +52,12 @@ def _usage(suffix: str) -> Callable[[Attributes], bool]:
     return lambda a: a.get("usagetype", "").endswith(suffix)
 
 
+def _load_balancer(kind: str, suffix: str) -> Callable[[Attributes], bool]:
+    """Elastic Load Balancing offers of one kind (``Load Balancer-<kind>`` products)."""
+    usage = _usage(suffix)
+    return lambda a: a.get("productFamily") == f"Load Balancer-{kind}" and usage(a)
+
+
 RULES = (
     Rule("eks_control_plane_standard", "AmazonEKS", _usage("AmazonEKS-Hours:perCluster"), "hour"),
     Rule(
@@ -67,42 +73,10 @@ RULES = (
     ),
     Rule("public_ipv4", "AmazonVPC", _usage("PublicIPv4:InUseAddress"), "hour"),
     Rule("interface_endpoint", "AmazonVPC", _usage("VpcEndpoint-Hours"), "AZ-hour"),
-    Rule(
-        "nlb",
-        "AWSELB",
-        lambda a: (
-            a.get("productFamily") == "Load Balancer-Network"
-            and a.get("usagetype", "").endswith("LoadBalancerUsage")
-        ),
-        "hour",
-    ),
-    Rule(
-        "nlb_lcu",
-        "AWSELB",
-        lambda a: (
-            a.get("productFamily") == "Load Balancer-Network"
-            and a.get("usagetype", "").endswith("LCUUsage")
-        ),
-        "LCU-hour",
-    ),
-    Rule(
-        "alb",
-        "AWSELB",
-        lambda a: (
-            a.get("productFamily") == "Load Balancer-Application"
-            and a.get("usagetype", "").endswith("LoadBalancerUsage")
-        ),
-        "hour",
-    ),
-    Rule(
-        "alb_lcu",
-        "AWSELB",
-        lambda a: (
-            a.get("productFamily") == "Load Balancer-Application"
-            and a.get("usagetype", "").endswith("LCUUsage")
-        ),
-        "LCU-hour",
-    ),
+    Rule("nlb", "AWSELB", _load_balancer("Network", "LoadBalancerUsage"), "hour"),
+    Rule("nlb_lcu", "AWSELB", _load_balancer("Network", "LCUUsage"), "LCU-hour"),
+    Rule("alb", "AWSELB", _load_balancer("Application", "LoadBalancerUsage"), "hour"),
+    Rule("alb_lcu", "AWSELB", _load_balancer("Application", "LCUUsage"), "LCU-hour"),
     Rule("cloudwatch_logs_ingest", "AmazonCloudWatch", _usage("DataProcessing-Bytes"), "GB"),
     Rule("cloudwatch_logs_storage", "AmazonCloudWatch", _usage("TimedStorage-ByteHrs"), "GB-month"),
     Rule("kms_key", "awskms", _usage("KMS-Keys"), "key-month"),
