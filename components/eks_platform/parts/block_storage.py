@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .iam import POD_IDENTITY_TRUST, AwsContext, ebs_kms_policy, service_role
+from .iam import POD_IDENTITY_TRUST, AwsContext, ebs_kms_policy, pod_identity_addon, service_role
 
 ADDON = "aws-ebs-csi-driver"
 SERVICE_ACCOUNT = "ebs-csi-controller-sa"
@@ -74,23 +74,16 @@ class BlockStorage(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=role.role),
             )
             waits.append(
-                aws.eks.Addon(
+                pod_identity_addon(
                     f"{name}-driver",
                     cluster_name=args.cluster_name,
-                    addon_name=ADDON,
-                    addon_version=args.addon_version,
-                    pod_identity_associations=[
-                        aws.eks.AddonPodIdentityAssociationArgs(
-                            service_account=SERVICE_ACCOUNT, role_arn=role.role.arn
-                        )
-                    ],
-                    resolve_conflicts_on_create="OVERWRITE",
-                    resolve_conflicts_on_update="OVERWRITE",
+                    addon=ADDON,
+                    version=args.addon_version,
+                    service_account=SERVICE_ACCOUNT,
+                    role=role,
                     tags=args.tags,
-                    opts=pulumi.ResourceOptions(
-                        parent=self,
-                        depends_on=[kms, *role.attachments, *args.workers_ready],
-                    ),
+                    parent=self,
+                    depends_on=[kms, *args.workers_ready],
                 )
             )
         k8s.storage.v1.StorageClass(

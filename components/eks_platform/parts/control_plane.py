@@ -13,7 +13,14 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from ..args.rules import principal_identity, principal_of
-from .iam import POD_IDENTITY_TRUST, AwsContext, ebs_kms_policy, service_role, trust_policy
+from .iam import (
+    POD_IDENTITY_TRUST,
+    AwsContext,
+    ebs_kms_policy,
+    pod_identity_addon,
+    service_role,
+    trust_policy,
+)
 
 AUTO_MODE_POLICIES = (
     "AmazonEKSComputePolicy",
@@ -335,24 +342,18 @@ class ControlPlane(pulumi.ComponentResource):
             parent=self,
             description="VPC CNI (aws-node) through EKS Pod Identity",
         )
-        vpc_cni = aws.eks.Addon(
+        # EKS documents Pod Identity for this addon (update-addon-role); not exercised against a
+        # live cluster from this repository.
+        vpc_cni = pod_identity_addon(
             f"{name}-vpc-cni",
             cluster_name=self.cluster_name,
-            addon_name="vpc-cni",
-            addon_version=self._addon_versions.get("vpc-cni"),
-            # EKS documents Pod Identity for this addon (update-addon-role); not exercised
-            # against a live cluster from this repository.
-            pod_identity_associations=[
-                aws.eks.AddonPodIdentityAssociationArgs(
-                    service_account="aws-node", role_arn=cni_role.role.arn
-                )
-            ],
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
+            addon="vpc-cni",
+            version=self._addon_versions.get("vpc-cni"),
+            service_account="aws-node",
+            role=cni_role,
             tags=tags,
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[pod_identity_agent, *cni_role.attachments]
-            ),
+            parent=self,
+            depends_on=[pod_identity_agent],
         )
         return [pod_identity_agent, vpc_cni]
 

@@ -119,6 +119,37 @@ def service_role(
     return ServiceRole(role, attachments)
 
 
+def pod_identity_addon(
+    name: str,
+    *,
+    cluster_name: pulumi.Input[str],
+    addon: str,
+    version: str | None,
+    service_account: str,
+    role: ServiceRole,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> aws.eks.Addon:
+    """An EKS add-on whose service account gets ``role`` through EKS Pod Identity; it waits for
+    the role's policy attachments and ``depends_on``, and takes over what is already there."""
+    return aws.eks.Addon(
+        name,
+        cluster_name=cluster_name,
+        addon_name=addon,
+        addon_version=version,
+        pod_identity_associations=[
+            aws.eks.AddonPodIdentityAssociationArgs(
+                service_account=service_account, role_arn=role.role.arn
+            )
+        ],
+        resolve_conflicts_on_create="OVERWRITE",
+        resolve_conflicts_on_update="OVERWRITE",
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*depends_on, *role.attachments]),
+    )
+
+
 def ebs_kms_policy(key_arn: str) -> str:
     """What EBS needs to encrypt volumes with a customer-managed key (EKS user guide ebs-csi):
     grants for AWS resources only, and the data-key operations."""

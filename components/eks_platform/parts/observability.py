@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 
-from .iam import POD_IDENTITY_TRUST, AwsContext, service_role
+from .iam import POD_IDENTITY_TRUST, AwsContext, pod_identity_addon, service_role
 
 ADDON = "amazon-cloudwatch-observability"
 SERVICE_ACCOUNT = "cloudwatch-agent"
@@ -52,21 +51,15 @@ class Observability(pulumi.ComponentResource):
             parent=self,
             description="CloudWatch agent and Fluent Bit through EKS Pod Identity",
         )
-        aws.eks.Addon(
+        pod_identity_addon(
             f"{name}-addon",
             cluster_name=args.cluster_name,
-            addon_name=ADDON,
-            addon_version=args.addon_version,
-            pod_identity_associations=[
-                aws.eks.AddonPodIdentityAssociationArgs(
-                    service_account=SERVICE_ACCOUNT, role_arn=role.role.arn
-                )
-            ],
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
+            addon=ADDON,
+            version=args.addon_version,
+            service_account=SERVICE_ACCOUNT,
+            role=role,
             tags=args.tags,
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*role.attachments, *args.workers_ready]
-            ),
+            parent=self,
+            depends_on=args.workers_ready,
         )
         self.register_outputs({})
