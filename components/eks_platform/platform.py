@@ -547,6 +547,7 @@ class EksPlatform(pulumi.ComponentResource):
                     tags=tags,
                 ),
                 provider,
+                context,
                 opts=pulumi.ResourceOptions(parent=self),
             )
         if not args.workload.enabled:

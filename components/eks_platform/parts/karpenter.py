@@ -18,7 +18,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..args.compute import KarpenterArgs
-from .iam import POD_IDENTITY_TRUST, AwsContext
+from .iam import POD_IDENTITY_TRUST, AwsContext, service_role
 from .iam import node_role as make_node_role
 
 CHART = "oci://public.ecr.aws/karpenter/karpenter"
@@ -196,13 +196,14 @@ class Karpenter(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=rule),
             )
 
-        controller_role = aws.iam.Role(
+        controller_role = service_role(
             f"{name}-controller-role",
             assume_role_policy=POD_IDENTITY_TRUST,
+            context=context,
+            tags=args.tags,
+            parent=self,
             description="Karpenter controller through EKS Pod Identity",
-            tags={**args.tags, "Name": f"{name}-controller-role"},
-            opts=child,
-        )
+        ).role
         documents = pulumi.Output.all(
             context.partition, context.account_id, args.cluster_name, node_role.role.arn, queue.arn
         ).apply(

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .iam import POD_IDENTITY_TRUST
+from .iam import POD_IDENTITY_TRUST, AwsContext, service_role
 
 # eks-charts chart pinned together with the IAM policy in data/ (same release, v3.5.0).
 CONTROLLER_CHART = "aws-load-balancer-controller"
@@ -62,16 +62,18 @@ class LoadBalancerController(pulumi.ComponentResource):
         name: str,
         args: ControllerArgs,
         provider: k8s.Provider,
+        context: AwsContext,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("eks-platform:index:LoadBalancerController", name, None, opts)
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-role",
             assume_role_policy=POD_IDENTITY_TRUST,
+            context=context,
+            tags=args.tags,
+            parent=self,
             description="AWS Load Balancer Controller through EKS Pod Identity",
-            tags={**args.tags, "Name": f"{name}-role"},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        ).role
         policy = aws.iam.RolePolicy(
             f"{name}-policy",
             role=role.id,
