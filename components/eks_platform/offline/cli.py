@@ -23,24 +23,27 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pulumi
 from rich.console import Console
 from rich.text import Text
 
-from ..args.config import ConfigError
 from ..args.versions import today as judging_day
 from .cost import PRICES_VARIABLE
 from .destroy import destroy_order_json
-from .diff import BaseUnavailableError, base_plan, diff_plans, render_diff
+from .diff import PLAN_ERRORS, base_plan, diff_plans, render_diff
 from .fleet import is_fleet, region_run
 from .fleet import main as fleet_main
 from .mermaid import to_mermaid
 from .plan import Plan, build_plan, render_text
-from .preflight import Finding
-from .run import StackNotFoundError, add_check_arguments, add_stack_arguments, run_stack
+from .run import (
+    EXIT_ERROR,
+    EXIT_OK,
+    add_check_arguments,
+    add_stack_arguments,
+    exit_status,
+    parse_plan_arguments,
+    run_stack,
+)
 from .upgrade import UpgradeError, plan_upgrade, render_upgrade
-
-EXIT_OK, EXIT_CHANGED, EXIT_ERROR, EXIT_PREFLIGHT, EXIT_CRITICAL = 0, 1, 2, 3, 4
 
 
 class _UsePrices(argparse.Action):
@@ -89,10 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def plan_main(arguments: Sequence[str]) -> int:
-    parser = _parser()
-    options = parser.parse_args(arguments)
-    if options.diff_against and options.format == "mermaid":
-        parser.error("--diff-against prints text or json, not mermaid")
+    options = parse_plan_arguments(_parser(), arguments)
     # Wide enough for CI logs when not on a terminal; machine formats never wrap.
     width = None if sys.stdout.isatty() else 160
     console = Console(soft_wrap=options.format != "text", width=width)
@@ -110,12 +110,8 @@ def plan_main(arguments: Sequence[str]) -> int:
                 console.out(json.dumps(diff.to_json(), indent=2))
             else:
                 render_diff(diff, console)
-            if _preflight_failed(plan.findings, options.no_preflight, errors):
-                return EXIT_PREFLIGHT
-            if diff.critical:
-                return EXIT_CRITICAL
-            return EXIT_CHANGED if diff.has_changes else EXIT_OK
-    except (ConfigError, pulumi.RunError, StackNotFoundError, BaseUnavailableError) as error:
+            return exit_status(plan.findings, options.no_preflight, errors, diff)
+    except PLAN_ERRORS as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR
     if options.destroy_order:
@@ -126,9 +122,7 @@ def plan_main(arguments: Sequence[str]) -> int:
         console.out(to_mermaid(plan), end="")
     else:
         render_text(plan, console)
-    if _preflight_failed(plan.findings, options.no_preflight, errors):
-        return EXIT_PREFLIGHT
-    return EXIT_OK
+    return exit_status(plan.findings, options.no_preflight, errors)
 
 
 def _print_destroy_order(plan: Plan, output_format: str, console: Console) -> None:
@@ -139,13 +133,6 @@ def _print_destroy_order(plan: Plan, output_format: str, console: Console) -> No
     for number, wave in enumerate(waves, start=1):
         names = ", ".join(f"{r['name']} ({r['type'].rsplit(':', 1)[-1]})" for r in wave)
         console.print(Text(f"wave {number}: {names}"))
-
-
-def _preflight_failed(findings: Sequence[Finding], report_only: bool, errors: Console) -> bool:
-    """Findings go to stderr (every format); they fail the plan unless ``report_only``."""
-    for finding in findings:
-        errors.print(Text.assemble(("preflight: ", "bold red"), str(finding)))
-    return bool(findings) and not report_only
 
 
 def entry() -> None:
@@ -189,7 +176,7 @@ def upgrade_main(argv: Sequence[str]) -> int:
             configured = run.config.values.get(f"{run.config.project}:addonVersions", "{}")
             addon_overrides = json.loads(configured) if configured else {}
         plan = plan_upgrade(run, options.to, addon_overrides, judging_day())
-    except (ConfigError, pulumi.RunError, StackNotFoundError, UpgradeError, LookupError) as error:
+    except (*PLAN_ERRORS, UpgradeError, LookupError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR
     if options.format == "json":

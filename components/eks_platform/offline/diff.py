@@ -17,14 +17,21 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import pulumi
 from rich.console import Console
 from rich.table import Table
 
+from ..args.config import ConfigError
 from .forecast import Change, forecast, provider_urn
+from .run import StackNotFoundError
 
 
 class BaseUnavailableError(RuntimeError):
     """The plan to compare against could not be read or produced."""
+
+
+PLAN_ERRORS = (ConfigError, pulumi.RunError, StackNotFoundError, BaseUnavailableError)
+"""What a plan command reports as ``error: ...`` with exit 2 (never a traceback)."""
 
 
 @dataclass

@@ -18,28 +18,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pulumi
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..args.config import ConfigError
 from ..args.fleet import platform_name
 from ..args.versions import SUPPORT_WINDOWS
 from .cost import estimate_cost
-from .diff import BaseUnavailableError, PlanDiff, base_plan, diff_plans, render_diff
+from .diff import PLAN_ERRORS, BaseUnavailableError, PlanDiff, base_plan, diff_plans, render_diff
 from .plan import build_plan
 from .recorder import Registration
 from .run import (
-    StackNotFoundError,
+    EXIT_ERROR,
     StackRun,
     add_check_arguments,
     add_stack_arguments,
+    exit_status,
+    parse_plan_arguments,
     run_stack,
 )
 
 FLEET = "eks-platform:index:Fleet"
-EXIT_OK, EXIT_CHANGED, EXIT_ERROR, EXIT_PREFLIGHT, EXIT_CRITICAL = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -317,9 +316,7 @@ def main(arguments: Sequence[str]) -> int:
     add_stack_arguments(parser, Path("fleet"))
     parser.add_argument("--format", choices=("text", "json", "mermaid"), default="text")
     add_check_arguments(parser, "fleet plan")
-    options = parser.parse_args(arguments)
-    if options.diff_against and options.format == "mermaid":
-        parser.error("--diff-against prints text or json, not mermaid")
+    options = parse_plan_arguments(parser, arguments)
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     errors = Console(stderr=True, soft_wrap=True)
     diff: FleetDiff | None = None
@@ -330,13 +327,7 @@ def main(arguments: Sequence[str]) -> int:
             # --set is a what-if on this side only; the base is the fleet as it was.
             base = base_plan(options.diff_against, options.project_dir, options.stack, ("fleet",))
             diff = diff_fleets(base, plan.to_json())
-    except (
-        ConfigError,
-        pulumi.RunError,
-        StackNotFoundError,
-        BaseUnavailableError,
-        LookupError,
-    ) as error:
+    except (*PLAN_ERRORS, LookupError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR
     if diff is not None:
@@ -352,10 +343,4 @@ def main(arguments: Sequence[str]) -> int:
         render_text(plan, console)
     findings = [f"{region.region}: {f}" for region in plan.regions for f in region.findings]
     findings += [f"{GLOBAL}: {f}" for f in plan.findings]
-    for finding in findings:
-        errors.print(Text.assemble(("preflight: ", "bold red"), finding))
-    if findings and not options.no_preflight:
-        return EXIT_PREFLIGHT
-    if diff is not None and diff.critical:
-        return EXIT_CRITICAL
-    return EXIT_CHANGED if diff is not None and diff.has_changes else EXIT_OK
+    return exit_status(findings, options.no_preflight, errors, diff)

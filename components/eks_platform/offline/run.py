@@ -12,15 +12,17 @@ import argparse
 import json
 import runpy
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 import yaml
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.sync_await import _sync_await
+from rich.console import Console
+from rich.text import Text
 
 from .mocks import PlatformMocks
 from .recorder import SECRET_MARKER, RecordingMonitor, Registration
@@ -49,6 +51,42 @@ def add_stack_arguments(parser: argparse.ArgumentParser, project_dir: Path) -> N
         metavar="KEY=VALUE",
         help="override a config value (project keys without namespace; JSON for lists and maps)",
     )
+
+
+EXIT_OK, EXIT_CHANGED, EXIT_ERROR, EXIT_PREFLIGHT, EXIT_CRITICAL = 0, 1, 2, 3, 4
+"""Exit statuses of the plan commands (README "The offline plan")."""
+
+
+class _Diff(Protocol):
+    @property
+    def has_changes(self) -> bool: ...
+
+    @property
+    def critical(self) -> bool: ...
+
+
+def parse_plan_arguments(
+    parser: argparse.ArgumentParser, arguments: Sequence[str] | None
+) -> argparse.Namespace:
+    """The options, refusing what cannot be printed (a diff has no Mermaid drawing)."""
+    options = parser.parse_args(arguments)
+    if options.diff_against and options.format == "mermaid":
+        parser.error("--diff-against prints text or json, not mermaid")
+    return options
+
+
+def exit_status(
+    findings: Sequence[object], report_only: bool, errors: Console, diff: _Diff | None = None
+) -> int:
+    """Preflight findings go to stderr (every format). The first that applies: 3 findings
+    (unless ``report_only``), 4 a critical change, 1 other changes, 0."""
+    for finding in findings:
+        errors.print(Text.assemble(("preflight: ", "bold red"), str(finding)))
+    if findings and not report_only:
+        return EXIT_PREFLIGHT
+    if diff is not None and diff.critical:
+        return EXIT_CRITICAL
+    return EXIT_CHANGED if diff is not None and diff.has_changes else EXIT_OK
 
 
 def add_check_arguments(parser: argparse.ArgumentParser, base: str) -> None:
