@@ -46,12 +46,13 @@ class Fleet(pulumi.ComponentResource):
         super().__init__("eks-platform:index:Fleet", name, None, opts)
         self.platforms: dict[str, EksPlatform] = {}
         providers: dict[str, aws.Provider] = {}
+        default_tags = aws.ProviderDefaultTagsArgs(tags=dict(args.tags or {}))
         for region, platform_args in args.regions.items():
             # Logical names from the region only: adding a region creates, never replaces.
             providers[region] = aws.Provider(
                 f"{name}-{region}",
                 region=region,
-                default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.tags or {})),
+                default_tags=default_tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.platforms[region] = EksPlatform(
@@ -67,7 +68,7 @@ class Fleet(pulumi.ComponentResource):
             dns = aws.Provider(
                 f"{name}-dns",
                 region=ROUTE53_REGION,
-                default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.tags or {})),
+                default_tags=default_tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             serving = [region for region in args.regions if region not in args.drain_regions]

@@ -23,6 +23,7 @@ from .args.config import ConfigError, ConfigProblem, PlatformArgs
 from .args.regions import REGIONS, SUPPORTED_REGIONS
 from .args.rules import (
     COMPONENT_NAME_MAX,
+    PLATFORM_TAG_KEYS,
     component_name_problem,
     fitted_name,
     open_to_internet,
@@ -101,12 +102,13 @@ def _claim_cluster_name(component: str, region: str, cluster_name: str, key: str
 def common_tags(production: bool = False) -> dict[str, str]:
     """Tags on everything taggable: which project and stack own it, that Pulumi manages it, and
     whether it is production (the policy pack's production-only rules read this tag)."""
-    return {
-        "project": pulumi.get_project(),
-        "stack": pulumi.get_stack(),
-        "managed-by": "pulumi",
-        "environment": "production" if production else "non-production",
-    }
+    values = (
+        pulumi.get_project(),
+        pulumi.get_stack(),
+        "pulumi",
+        "production" if production else "non-production",
+    )
+    return dict(zip(PLATFORM_TAG_KEYS, values, strict=True))
 
 
 def platform_warnings(args: PlatformArgs) -> list[str]:

@@ -326,7 +326,8 @@ def certificate_arn_problem(value: str, region: str | None) -> str | None:
 
 
 PLATFORM_TAG_KEYS = ("project", "stack", "managed-by", "environment")
-"""Tags the platform sets itself (platform.common_tags); ``environment`` drives the policy pack."""
+"""Tags the platform sets itself (``platform.common_tags`` builds them from these keys);
+``environment`` drives the policy pack."""
 MAX_EXTRA_TAGS = 30
 """AWS allows 50 tags per resource; the platform's own, Name, and what EKS and Karpenter add
 (eks:*, kubernetes.io/cluster/*, karpenter.sh/*: about ten) take the rest."""

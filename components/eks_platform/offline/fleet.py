@@ -96,7 +96,7 @@ def _region_of(name: str, fleet: str, regions: Sequence[str]) -> str | None:
     return next(
         (
             region
-            for region in sorted(regions, key=len, reverse=True)
+            for region in regions
             if name == platform_name(fleet, region)
             or name.startswith(f"{platform_name(fleet, region)}-")
         ),
