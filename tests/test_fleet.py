@@ -458,3 +458,10 @@ def test_a_region_left_two_minors_behind_is_flagged():
     assert [
         v for v in evaluate(run_fleet().registrations) if v.policy == "fleet-versions-aligned"
     ] == []
+
+
+def test_upgrade_refuses_a_program_with_several_clusters(capsys):
+    """Not a fleet, but two platforms in one stack: one plan would mix their steps."""
+    example = FLEET_DIR.parent / "examples" / "multi-region"
+    assert plan_main(["upgrade", "demo", "--project-dir", str(example), "--to", "1.36"]) == 2
+    assert "the stack has 2 clusters: plan one at a time" in capsys.readouterr().err

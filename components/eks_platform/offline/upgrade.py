@@ -115,8 +115,8 @@ def plan_upgrade(
         raise UpgradeError("the stack has no EKS cluster")
     if len(clusters) > 1:
         raise UpgradeError(
-            f"the stack has {len(clusters)} clusters (a fleet): upgrade one region per update, "
-            "planning it on a platform stack with that region's settings"
+            f"the stack has {len(clusters)} clusters: plan one at a time (for a fleet's stack, "
+            "with --region)"
         )
     cluster = clusters[0]
     current = str(cluster.inputs.get("version"))
