@@ -239,7 +239,7 @@ def test_fleet_plan_command_prints_json():
 def test_the_fleet_project_declares_only_keys_the_program_reads():
     declared = yaml.safe_load((FLEET_DIR / "Pulumi.yaml").read_text())["config"]
     assert set(declared) <= set(FLEET_KEYS)
-    assert set(FLEET_KEYS) - set(declared) == {"regions", "tags", "drainRegions"}  # structured
+    assert set(FLEET_KEYS) - set(declared) == {"regions", "tags"}  # structured: not declarable
 
 
 # --- the change forecast, per region --------------------------------------------------------------
