@@ -7,9 +7,10 @@ import ipaddress
 import json
 
 import pytest
-from conftest import NO_EGRESS_NEEDED
+from conftest import NO_EGRESS_NEEDED, PROJECT_DIR
 
 from eks_platform.args.cidr import plan_subnets
+from eks_platform.offline import run_stack
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -329,8 +330,10 @@ def test_nat_instance_permissions_are_ssm_only(run_dev):
 
 
 def test_a_private_cluster_gets_the_endpoints_its_nodes_need(run_dev):
-    """natMode none: no default route, so ECR, STS, EKS auth, EC2, logs and ELB are reached
-    through interface endpoints in every private subnet, with private DNS, on 443 only."""
+    """natMode none: no default route, so ECR, STS, EKS auth, EC2 and Session Manager are
+    reached through interface endpoints in every private subnet, with private DNS, on 443 only.
+    Not ELB (the in-tree controller calls it from EKS's control plane; the AWS controller is
+    refused) nor logs (nothing in the VPC ships logs with natMode none)."""
     run = run_dev(natMode="none", availabilityZoneCount=3, **PRIVATE)
     private_ids = sorted(s.resource_id for s in subnets(run, "private"))
     private_tables = {t.resource_id for t in run.by_type(ROUTE_TABLE) if "-private" in t.name}
@@ -339,8 +342,9 @@ def test_a_private_cluster_gets_the_endpoints_its_nodes_need(run_dev):
         e.inputs["serviceName"].removeprefix("com.amazonaws.us-west-2."): e
         for e in run.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     }
+    # EKS user guide, private clusters (args/endpoints.py says why each is in or out).
     assert set(endpoints) == {
-        "s3", "ecr.api", "ecr.dkr", "sts", "eks-auth", "ec2", "logs", "elasticloadbalancing",
+        "s3", "ecr.api", "ecr.dkr", "sts", "eks-auth", "ec2", "ssm", "ssmmessages", "ec2messages",
     }  # fmt: skip
     (group,) = [
         g for g in run.by_type("aws:ec2/securityGroup:SecurityGroup") if "endpoints" in g.name
@@ -362,3 +366,96 @@ def test_a_private_cluster_gets_the_endpoints_its_nodes_need(run_dev):
     # With egress, none of them (NAT carries the traffic).
     with_nat = run_dev(natMode="single").by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert [e.inputs["vpcEndpointType"] for e in with_nat] == ["Gateway"]
+
+
+def test_nat_instance_second_up_leaves_the_source_dest_check_alone(run_dev):
+    """terraform-provider-aws reads source_dest_check back from the primary interface (false;
+    the mocks do too) while the schema default is true: without the ignore, every later update
+    would plan false -> true and turn forwarding off (hashicorp/terraform-provider-aws#44768)."""
+    instance = run_dev(natMode="instance").one("aws:ec2/instance:Instance")
+    assert "sourceDestCheck" in instance.ignore_changes  # the property's name in pulumi-aws 7
+    read_back = instance.outputs["sourceDestCheck"]
+    assert read_back is False
+    sent = instance.inputs.get("sourceDestCheck", True)  # unset: the schema default
+    drift = {"sourceDestCheck"} if sent != read_back else set()
+    assert drift - set(instance.ignore_changes) == set()  # the second up is a no-op
+
+
+MODES = ("per_az", "single", "instance", "none")
+
+
+@pytest.fixture(scope="module")
+def mode_runs():
+    """The dev stack in each NAT mode, three zones (run once for the module)."""
+    return {
+        mode: run_stack(
+            PROJECT_DIR, "dev",
+            {"natMode": mode, "availabilityZoneCount": 3, **(PRIVATE if mode == "none" else {})},
+        )
+        for mode in MODES
+    }  # fmt: skip
+
+
+def test_each_subnet_keeps_one_association_in_every_nat_mode(mode_runs):
+    """Named after the subnet, parented to it: a natMode switch changes the table in place
+    (ReplaceRouteTableAssociation) instead of adding a second association to the subnet."""
+    by_subnet = {
+        mode: {a.inputs["subnetId"]: a.urn for a in run.by_type(ASSOCIATION)}
+        for mode, run in mode_runs.items()
+    }
+    assert len(by_subnet["per_az"]) == 6
+    for mode in MODES:
+        assert by_subnet[mode] == by_subnet["per_az"], mode
+    run = mode_runs["single"]
+    urns = run.by_urn()
+    for association in run.by_type(ASSOCIATION):
+        subnet = urns[association.parent]
+        assert subnet.type == SUBNET and association.name == f"{subnet.name}-rta"
+
+
+def test_associations_answer_to_their_names_of_every_mode_before(mode_runs):
+    """Up to 0.5.0 an association was its table's child, named <table>-<zone>: per_az tables
+    are private-<zone>, the shared one private. Every name a stack can hold is an alias."""
+    run = mode_runs["per_az"]
+    urns = run.by_urn()
+    before = "urn:pulumi:dev::eks-platform::aws:ec2/routeTable:RouteTable$" + ASSOCIATION + "::"
+    for association in run.by_type(ASSOCIATION):
+        subnet = urns[association.parent]
+        zone = subnet.inputs["availabilityZone"]
+        if "-public-" in subnet.name:
+            expected = [f"eks-platform-dev-network-public-{zone}"]
+        else:
+            expected = [
+                f"eks-platform-dev-network-private-{zone}-{zone}",  # per_az: private-<zone>
+                f"eks-platform-dev-network-private-{zone}",  # single, instance, none: private
+            ]
+        assert association.alias_urns == [before + name for name in expected]
+
+
+# What AWS keeps unique among the resources a natMode switch creates and deletes.
+UNIQUE_KEYS = {
+    ASSOCIATION: ("subnetId",),  # one association per subnet (Resource.AlreadyAssociated)
+    ROUTE: ("routeTableId", "destinationCidrBlock"),  # RouteAlreadyExists
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpcId", "serviceName"),  # private DNS: one per VPC
+    NAT: ("allocationId",),  # an Elastic IP serves one NAT gateway
+}
+
+
+@pytest.mark.parametrize("before", MODES)
+@pytest.mark.parametrize("after", MODES)
+def test_no_natmode_switch_creates_what_a_doomed_resource_still_holds(mode_runs, before, after):
+    """Pulumi creates what is new before it deletes what is gone: nothing created by a switch
+    may need a unique key a resource about to be deleted still holds. The mocks' ids follow
+    the logical name, so a table, subnet or EIP that survives the switch keeps its id."""
+    old = mode_runs[before].by_urn()
+    new = mode_runs[after].by_urn()
+
+    def keyed(resources, urns):
+        held = [resources[urn] for urn in urns if resources[urn].type in UNIQUE_KEYS]
+        return {
+            (r.type, *(str(r.inputs.get(key)) for key in UNIQUE_KEYS[r.type])): r.urn for r in held
+        }
+
+    deleted = keyed(old, set(old) - set(new))
+    created = keyed(new, set(new) - set(old))
+    assert sorted(set(deleted) & set(created)) == []

@@ -516,6 +516,25 @@ class PlatformArgs(BaseModel):
             )
         return value
 
+    @field_validator("node_groups")
+    @classmethod
+    def _autoscaler_needs_egress(
+        cls, value: list[NodeGroupArgs], info: ValidationInfo
+    ) -> list[NodeGroupArgs]:
+        autoscaled = [g.name for g in value if g.autoscaled]
+        if info.data.get("compute_mode") == "managed" and autoscaled and _without_egress(info):
+            # EKS user guide, private clusters: the Cluster Autoscaler needs the autoscaling and
+            # sts endpoints and --aws-use-static-instance-list=true; its image is on
+            # registry.k8s.io (parts.cluster_autoscaler), like metrics-server's (refused too).
+            raise problem(
+                "autoscaled groups ({groups}) get the Cluster Autoscaler, whose image is on "
+                "registry.k8s.io and whose autoscaling API has no endpoint in a private "
+                "cluster: with natMode none nothing would scale them; set autoscaled to false "
+                "(fixed sizes) or use a natMode with egress",
+                groups=", ".join(autoscaled),
+            )
+        return value
+
     @field_validator("observability", "metrics_server")
     @classmethod
     def _battery_needs_egress(cls, value: bool, info: ValidationInfo) -> bool:

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..args.config import ConfigError
-from .forecast import Change, forecast, provider_urn
+from .forecast import Change, follow_aliases, forecast, provider_urn
 from .run import StackNotFoundError
 
 
@@ -85,6 +85,9 @@ def changed_keys(old: Any, new: Any, prefix: str = "", depth: int = 4) -> list[s
 
 
 def diff_plans(base: dict[str, Any], current: dict[str, Any]) -> PlanDiff:
+    """What changed from ``base`` to ``current``, a resource taken over through an alias
+    compared with its former self (see ``forecast.follow_aliases``)."""
+    base, moved = follow_aliases(base, current)
     old = {r["urn"]: r for r in base.get("resources", [])}
     new = {r["urn"]: r for r in current.get("resources", [])}
     result = PlanDiff(
@@ -102,6 +105,10 @@ def diff_plans(base: dict[str, Any], current: dict[str, Any]) -> PlanDiff:
         if keys:
             result.changed[urn] = keys
     result.forecast = forecast(base, current, result.changed)
+    formerly = {new_urn: old_urn for old_urn, new_urn in moved.items()}
+    for change in result.forecast:
+        if change.urn in formerly:
+            change.reasons.append(f"was {formerly[change.urn].rsplit('::', 1)[-1]} (alias)")
     return result
 
 

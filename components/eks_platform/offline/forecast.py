@@ -105,10 +105,52 @@ def _seconds(type_token: str, action: str) -> float:
     return float(entry["seconds"]) + extra if action in ("replace", "create") else 0.0
 
 
+def follow_aliases(
+    base: dict[str, Any], current: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``base`` with every resource the current plan takes over through an alias under its new
+    URN, and which URNs moved (old -> new).
+
+    The engine matches a new resource to the state of an old one whose URN is among its
+    aliases: that resource is the same one, updated in place or left alone, never created and
+    deleted (pulumi/pulumi ``pkg/resource/deploy/step_generator.go``, aliases). Only the
+    aliases a resource lists itself are followed, not those the engine derives for the
+    children of an aliased parent."""
+    old_urns = {r["urn"] for r in base.get("resources", [])}
+    new_urns = {r["urn"] for r in current.get("resources", [])}
+    moved = {
+        alias: r["urn"]
+        for r in current.get("resources", [])
+        if r["urn"] not in old_urns
+        for alias in r.get("aliases") or []
+        if alias in old_urns and alias not in new_urns
+    }
+    if not moved:
+        return base, moved
+
+    def renamed(resource: dict[str, Any]) -> dict[str, Any]:
+        def urn(value: str) -> str:
+            return moved.get(value, value)
+
+        return {
+            **resource,
+            "urn": urn(resource["urn"]),
+            "parent": urn(resource.get("parent") or ""),
+            "dependencies": sorted(urn(u) for u in resource.get("dependencies") or []),
+            "property_dependencies": {
+                key: sorted(urn(u) for u in urns)
+                for key, urns in (resource.get("property_dependencies") or {}).items()
+            },
+        }
+
+    return {**base, "resources": [renamed(r) for r in base.get("resources", [])]}, moved
+
+
 def forecast(
     base: dict[str, Any], current: dict[str, Any], changed: dict[str, list[str]]
 ) -> list[Change]:
-    """Changes of cloud resources between two plan JSONs (``changed``: URN -> changed keys)."""
+    """Changes of cloud resources between two plan JSONs (``changed``: URN -> changed keys;
+    ``base`` with aliased resources already under their new URNs, see ``follow_aliases``)."""
     old = {r["urn"]: r for r in base.get("resources", [])}
     new = {r["urn"]: r for r in current.get("resources", [])}
     names = {urn: urn.rsplit("::", 1)[-1] for urn in {*old, *new}}

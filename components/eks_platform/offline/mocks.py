@@ -133,6 +133,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
         """Explicit AWS providers registered so far: id -> region."""
         self.stack_outputs = stack_outputs or {}
         """What StackReferences read: stack name -> its outputs (secret ones listed as such)."""
+        self.source_dest_checks: dict[str, bool] = {}
+        """Network interfaces registered so far: id -> their source/destination check."""
         self.default_provider_calls: list[str] = []
         """Invokes made without an explicit provider (a fleet must make none: its stack has no
         ``aws:region``, so the default provider would fail with "Missing region")."""
@@ -178,6 +180,15 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if prefix and token.startswith("aws:ec2/"):
             kind = "security-group" if prefix == "sg" else prefix
             resource.state.setdefault("arn", resource.arn("ec2", f"{kind}/{resource.id}"))
+        if token == "aws:ec2/networkInterface:NetworkInterface":
+            self.source_dest_checks[resource.id] = bool(args.inputs.get("sourceDestCheck", True))
+        primary = args.inputs.get("primaryNetworkInterface") or {}
+        if token == "aws:ec2/instance:Instance" and primary.get("networkInterfaceId"):
+            # terraform-provider-aws reads an instance's source_dest_check back from its primary
+            # interface (hashicorp/terraform-provider-aws#44768): what the next update compares
+            # the program's inputs (schema default true) with.
+            interface = str(primary["networkInterfaceId"])
+            resource.state["sourceDestCheck"] = self.source_dest_checks.get(interface, True)
         if token == "pulumi:providers:aws":
             self.provider_regions[resource.id] = str(args.inputs.get("region") or self.region)
         if token == "pulumi:providers:kubernetes":

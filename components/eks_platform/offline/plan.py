@@ -67,6 +67,7 @@ class Plan:
                     },
                     "protect": r.protect,
                     "retain_on_delete": r.retain_on_delete,
+                    "aliases": sorted(r.alias_urns),
                     "inputs": _sorted_keys(r.redacted_inputs),
                 }
                 for r in self.resources()

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..args.endpoints import KARPENTER_ENDPOINTS, PRIVATE_CLUSTER_ENDPOINTS
 from ..args.rules import principal_identity
 from .recorder import Registration
 
@@ -61,9 +62,6 @@ NOT_AUTONAMED = {"aws:eks/fargateProfile:FargateProfile"}  # a required input, n
 
 # The EKS AMIs' snapshots: AL2023 root and Bottlerocket data volumes (args.compute.MIN_DISK_GIB).
 EKS_AMI_SNAPSHOT_GIB = 20
-# What a private subnet without a default route needs (parts.network.PRIVATE_CLUSTER_ENDPOINTS,
-# written again here on purpose: the check must not trust the code it checks).
-NODE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "eks-auth", "ec2", "logs", "elasticloadbalancing")
 CREATOR_TAG = "eks-platform/created-by"
 
 
@@ -295,7 +293,11 @@ def private_subnets_without_egress(registrations: list[Registration]) -> list[Fi
         if r.inputs.get("destinationCidrBlock") == "0.0.0.0/0"
     }
     endpoints = by_type["aws:ec2/vpcEndpoint:VpcEndpoint"]
-    needed = [*NODE_ENDPOINTS, *(["sqs"] if by_type["aws:sqs/queue:Queue"] else [])]
+    # What a subnet without a default route needs: the list the network creates endpoints from
+    # (args.endpoints, each entry with its source). The check still judges the plan, not the
+    # code: which endpoints exist, in which subnets, and whether the table has a default route.
+    karpenter = KARPENTER_ENDPOINTS if by_type["aws:sqs/queue:Queue"] else ()
+    needed = [*PRIVATE_CLUSTER_ENDPOINTS, *karpenter]
     findings = []
     for subnet in private:
         table = table_of.get(str(subnet.resource_id))

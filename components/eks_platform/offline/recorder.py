@@ -12,7 +12,7 @@ from typing import Any
 
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import alias_pb2, resource_pb2
 
 SECRET_MARKER = "[secret]"
 
@@ -79,6 +79,9 @@ class Registration:
     """Deleting it from the stack leaves it in the cloud (``retain_on_delete``)."""
     aliases: list[str] = field(default_factory=list)
     """Former names (or URNs) the resource answers to: ``pulumi.Alias`` specs as sent."""
+    alias_urns: list[str] = field(default_factory=list)
+    """The same aliases as URNs (name, type and parent resolved like the engine does): what a
+    plan diff matches a former resource by."""
     modelled: bool = False
     """Not registered by the program: what a remote component creates, written out from its
     source (``pulumi_eks``); shown in the plan and checked by the policy pack and preflight."""
@@ -147,6 +150,19 @@ class RecordingMonitor(MockMonitor):
                     for alias in request.aliases
                     if alias.urn or alias.spec.name
                 ],
+                alias_urns=[self._alias_urn(request, alias) for alias in request.aliases],
             )
         )
         return response
+
+    def _alias_urn(
+        self, request: resource_pb2.RegisterResourceRequest, alias: alias_pb2.Alias
+    ) -> str:
+        """An alias as the URN it stands for: the engine's defaults (the resource's own name,
+        type and parent where the spec leaves them out), in this monitor's URN scheme; a spec's
+        other stack or project is not modelled."""
+        if alias.urn:
+            return alias.urn
+        spec = alias.spec
+        parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+        return self.make_urn(parent, spec.type or request.type, spec.name or request.name)

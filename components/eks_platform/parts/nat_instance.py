@@ -185,6 +185,17 @@ class NatInstance(pulumi.ComponentResource):
                 depends_on=[attachment],
                 # The interface belongs to one instance at a time: the old one goes first.
                 delete_before_replace=True,
+                # The provider reads source_dest_check back from the primary interface (false)
+                # while its schema default is true, so without this every later update plans
+                # false -> true, and ModifyInstanceAttribute writes it through to the interface:
+                # the NAT stops forwarding (hashicorp/terraform-provider-aws#44768). It cannot
+                # be set here instead: it conflicts with primary_network_interface. The fixes
+                # (PRs #47082, #49198) were open and unmerged when last checked (2026-12-04
+                # index), so no terraform-provider-aws release, and no pulumi-aws release built
+                # on one (7.51.1 here), carries them; no pulumi-aws patch for it was found in
+                # pulumi/pulumi-aws patches/ (listing read partly: not fully verified). Drop
+                # this once a release with the fix is pinned. The interface owns the setting.
+                ignore_changes=["sourceDestCheck"],
             ),
         )
         self.network_interface_id = interface.id

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from ..args.cidr import ZoneSubnets
 from ..args.config import NatMode
+from ..args.endpoints import PRIVATE_CLUSTER_ENDPOINTS
 from .iam import trust_policy
 from .nat_instance import NatInstance
 
@@ -18,16 +19,6 @@ PUBLIC_ELB_TAG = {"kubernetes.io/role/elb": "1"}
 INTERNAL_ELB_TAG = {"kubernetes.io/role/internal-elb": "1"}
 # Karpenter's EC2NodeClass selects subnets and security groups by this tag (karpenter.sh docs).
 DISCOVERY_TAG_KEY = "karpenter.sh/discovery"
-
-
-# What nodes in private subnets with no route to the internet need, as interface endpoints
-# (EKS user guide "Deploy private clusters with limited internet access"; EKS Blueprints
-# fully-private-cluster): images (ecr.api, ecr.dkr; layers through the S3 gateway endpoint),
-# credentials (sts; eks-auth for Pod Identity), the node's own lookups (ec2), logs, and load
-# balancers for the in-tree controller (elasticloadbalancing). IAM has no private endpoint.
-PRIVATE_CLUSTER_ENDPOINTS = (
-    "ecr.api", "ecr.dkr", "sts", "eks-auth", "ec2", "logs", "elasticloadbalancing",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -120,8 +111,9 @@ class Network(pulumi.ComponentResource):
             self._default_route(public_table, gateway_id=igw.id),
             *public_subnets,
         ]
-        for zone, subnet in zip(args.subnets, public_subnets, strict=True):
-            self._associate(public_table, subnet, zone.zone)
+        for subnet in public_subnets:
+            # Up to 0.5.0 named after its table: "<network>-public-<zone>".
+            self._associate(public_table, subnet, [subnet.pulumi_resource_name])
 
         nat_gateways = self._nat_gateways(args.subnets, public_subnets, igw)
         private_tables = self._private_route_tables(vpc, private_subnets)
@@ -222,12 +214,31 @@ class Network(pulumi.ComponentResource):
             **target,
         )
 
-    def _associate(self, table: aws.ec2.RouteTable, subnet: aws.ec2.Subnet, label: str) -> None:
+    def _associate(
+        self, table: aws.ec2.RouteTable, subnet: aws.ec2.Subnet, old_names: Sequence[str]
+    ) -> None:
+        """The subnet's one association, named after the subnet: whichever table ``natMode``
+        gives it, the association is the same resource, and a switch changes its table in
+        place. A subnet holds one association; creating a second fails with
+        Resource.AlreadyAssociated (EC2 AssociateRouteTable), and Pulumi creates before it
+        deletes. terraform-provider-aws internal/service/ec2/vpc_route_table_association.go:
+        ``route_table_id`` is Required without ForceNew (``subnet_id``, ``gateway_id`` are
+        ForceNew) and Update calls ReplaceRouteTableAssociation (read at the repository's
+        stored versions; offline/data/replacements.json holds the same rule).
+
+        Parented to the subnet: its lifetime is the subnet's (a new subnet means a new
+        association anyway, ``subnet_id`` forces it), and its URN no longer depends on a table
+        that exists in one mode only. ``old_names``: the names it had when it was the child of
+        its table (``<table>-<zone>``) in any mode; the aliases move those stacks over without
+        a replacement (an alias's URN takes its parent's type chain, any route table's here)."""
         aws.ec2.RouteTableAssociation(
-            f"{table.pulumi_resource_name}-{label}",
+            f"{subnet.pulumi_resource_name}-rta",
             route_table_id=table.id,
             subnet_id=subnet.id,
-            opts=pulumi.ResourceOptions(parent=table),
+            opts=pulumi.ResourceOptions(
+                parent=subnet,
+                aliases=[pulumi.Alias(name=name, parent=table) for name in old_names],
+            ),
         )
 
     def _nat_gateways(
@@ -272,7 +283,12 @@ class Network(pulumi.ComponentResource):
             else [self._route_table(vpc, "private")]
         )
         for index, (zone, subnet) in enumerate(zip(zones, private_subnets, strict=True)):
-            self._associate(tables[index if per_zone else 0], subnet, zone.zone)
+            # Up to 0.5.0 named after its table: "<table>-<zone>", per_az or single table.
+            old = [
+                f"{self._name}-private-{zone.zone}-{zone.zone}",
+                f"{self._name}-private-{zone.zone}",
+            ]
+            self._associate(tables[index if per_zone else 0], subnet, old)
         return tables
 
     def _interface_endpoints(
