@@ -53,6 +53,10 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "private-cluster-metrics-server": ({"natMode": "none", "workload": {"enabled": False}, "loadBalancerController": {"enabled": False}}, "metricsServer", "true", "registry.k8s.io"),
     "max-replicas-below-replicas": ({"workload": {"replicas": 3, "maxReplicas": 2}}, "workload.maxReplicas", "2", "at least replicas (3)"),
     "private-cluster-karpenter": ({"natMode": "none", "computeMode": "karpenter"}, "computeMode", "karpenter", "needs internet egress"),
+    "private-cluster-autoscaler": (
+        {"natMode": "none", "workload": {"enabled": False}, "metricsServer": False, **NO_CONTROLLER, "nodeGroups": [{**GROUP, "autoscaled": True}]},
+        "nodeGroups", "'autoscaled': True", "autoscaled groups (g) get the Cluster Autoscaler",
+    ),
     "region-malformed": ({"aws:region": "moon-1"}, "aws:region", "moon-1", "is not an AWS region"),
     "region-well-formed-but-unknown": ({"aws:region": "mars-north-9"}, "aws:region", "mars-north-9", "regions of the aws partition: af-south-1"),
     "region-china": ({"aws:region": "cn-north-1"}, "aws:region", "cn-north-1", "use a region of the aws partition"),

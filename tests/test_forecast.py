@@ -132,3 +132,69 @@ def test_a_provider_missing_from_the_plan_is_left_to_the_input_diff():
     new = {"resources": [_provider("b", "eu-west-1"), _record("p::b::id2")]}
     (change,) = [c for c in diff_plans(old, new).forecast if c.urn == "u::record"]
     assert change.action == "update"
+
+
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+
+
+def test_a_natmode_switch_moves_each_association_in_place(capsys, run_dev, tmp_path):
+    """per_az -> single: the subnets' associations change routeTableId (in place, through
+    ReplaceRouteTableAssociation); no association is created while the old one still holds its
+    subnet (Resource.AlreadyAssociated)."""
+    base = tmp_path / "per_az.json"
+    base.write_text(json.dumps(build_plan(run_dev(natMode="per_az")).to_json(), default=str))
+    _, changes = forecast_of(capsys, str(base), "natMode=single")
+    associations = {name: c for name, c in changes.items() if c["type"] == ASSOCIATION}
+    assert sorted(associations) == [
+        "eks-platform-dev-network-private-us-west-2a-rta",
+        "eks-platform-dev-network-private-us-west-2b-rta",
+    ]
+    for change in associations.values():
+        assert change["action"] == "update"
+        assert "routeTableId changed" in change["reasons"]
+
+
+def _as_before_0_6(plan: dict) -> dict:
+    """A plan of the same stack as 0.5.0 recorded it: each association its table's child,
+    named <table>-<zone> (the mocks' URN scheme: the parent's type, then the type)."""
+    by_urn = {r["urn"]: r for r in plan["resources"]}
+    renamed = {}
+    for r in plan["resources"]:
+        if r["type"] != ASSOCIATION:
+            continue
+        table = next(u for u in r["property_dependencies"]["routeTableId"])
+        zone = by_urn[r["parent"]]["inputs"]["availabilityZone"]
+        renamed[r["urn"]] = (
+            (
+                f"urn:pulumi:dev::eks-platform::aws:ec2/routeTable:RouteTable${ASSOCIATION}::"
+                f"{by_urn[table]['name']}-{zone}"
+            ),
+            table,
+        )
+
+    def old(r: dict) -> dict:
+        if r["urn"] not in renamed:
+            return {**r, "dependencies": [renamed.get(u, (u,))[0] for u in r["dependencies"]]}
+        urn, table = renamed[r["urn"]]
+        return {**r, "urn": urn, "name": urn.rsplit("::", 1)[-1], "parent": table, "aliases": []}
+
+    return {**plan, "resources": [old(r) for r in plan["resources"]]}
+
+
+@pytest.mark.parametrize("mode", ["single", "per_az"])
+def test_a_stack_of_0_5_takes_its_associations_over_through_their_aliases(run_dev, mode):
+    """The forecast follows aliases: an old URN a new resource answers to is that resource,
+    updated in place or left alone, never created and deleted."""
+    per_az = build_plan(run_dev(natMode="per_az")).to_json()
+    current = build_plan(run_dev(natMode=mode)).to_json()
+    diff = diff_plans(_as_before_0_6(per_az), current)
+    touched = [c for c in diff.forecast if c.type == ASSOCIATION]
+    assert [c.action for c in touched] == ["update"] * (2 if mode == "single" else 0)
+    for change in touched:
+        assert "routeTableId changed" in change.reasons
+        assert change.reasons[-1].endswith("(alias)")
+    assert not [u for u in diff.added + diff.removed if ASSOCIATION in u]
+    # Without its aliases, the same plan would add each association before removing the old one.
+    bare = {**current, "resources": [{**r, "aliases": []} for r in current["resources"]]}
+    naive = diff_plans(_as_before_0_6(per_az), bare)
+    assert len([u for u in naive.added if ASSOCIATION in u]) == 4
