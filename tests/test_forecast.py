@@ -152,6 +152,9 @@ def test_a_natmode_switch_moves_each_association_in_place(capsys, run_dev, tmp_p
     for change in associations.values():
         assert change["action"] == "update"
         assert "routeTableId changed" in change["reasons"]
+    # The S3 endpoint follows the tables in place; nothing is replaced by the switch.
+    assert changes["eks-platform-dev-network-s3"]["action"] == "update"
+    assert [name for name, c in changes.items() if c["action"] == "replace"] == []
 
 
 def _as_before_0_6(plan: dict) -> dict:
