@@ -377,6 +377,7 @@ class EksPlatform(pulumi.ComponentResource):
             tags=tags,
             kms_key_arn=key.arn,
             addon_versions=addon_versions,
+            cluster_name=cluster_name,
         )
 
         self.cluster_name = control_plane.cluster_name
@@ -430,6 +431,7 @@ class EksPlatform(pulumi.ComponentResource):
         tags: dict[str, str],
         kms_key_arn: pulumi.Output[str],
         addon_versions: dict[str, str],
+        cluster_name: str,
     ) -> pulumi.Output[str] | None:
         """Karpenter, the load balancer controller and the sample app; the app's URL if any."""
         mode = args.compute_mode
@@ -442,6 +444,7 @@ class EksPlatform(pulumi.ComponentResource):
             or args.workload.enabled
             or args.metrics_server
             or args.block_storage
+            or args.observability
             or gpu
         )
         if not (kubernetes_side or mode == "karpenter"):
@@ -520,6 +523,10 @@ class EksPlatform(pulumi.ComponentResource):
                 f"{name}-observability",
                 ObservabilityArgs(
                     cluster_name=control_plane.cluster_name,
+                    log_group_cluster_name=cluster_name,
+                    kms_key_arn=kms_key_arn,
+                    log_retention_days=args.observability_log_retention_days,
+                    protect=args.protect,
                     addon_version=addon_versions["amazon-cloudwatch-observability"],
                     workers_ready=workers_ready,
                     tags=tags,
