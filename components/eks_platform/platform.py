@@ -24,6 +24,7 @@ from .args.regions import REGIONS, SUPPORTED_REGIONS
 from .args.rules import (
     COMPONENT_NAME_MAX,
     PLATFORM_TAG_KEYS,
+    certificate_account_problem,
     component_name_problem,
     fitted_name,
     open_to_internet,
@@ -32,7 +33,7 @@ from .parts.block_storage import BlockStorage, BlockStorageArgs
 from .parts.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
-from .parts.dns import Certificate, CertificateArgs, alias_record
+from .parts.dns import Certificate, CertificateArgs, alias_record, hosted_zone_problem_for
 from .parts.gpu import Gpu, GpuComponentArgs, gpu_node_labels
 from .parts.iam import AwsContext
 from .parts.karpenter import Karpenter, KarpenterComponentArgs
@@ -251,6 +252,30 @@ def check_zones_kept(
         )
 
 
+def check_app_name(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> None:
+    """The app's name and certificate, from AWS, before anything registers: a private zone or
+    one that does not hold the domain would leave the certificate pending (its validation waits
+    75 minutes) or the records refused; a certificate of another account is refused by the
+    listener. The certificate's region is checked in validation (args.rules)."""
+    workload = args.workload
+    if not workload.enabled:
+        return
+    problems = []
+    if workload.domain and workload.hosted_zone_id:
+        found = hosted_zone_problem_for(workload.domain, workload.hosted_zone_id, invoke)
+        if found:
+            problems.append(
+                ConfigProblem("workload.hosted_zone_id", workload.hosted_zone_id, found)
+            )
+    certificate = workload.tls.certificate_arn
+    if certificate:
+        account = aws.get_caller_identity(opts=invoke).account_id
+        if found := certificate_account_problem(certificate, account):
+            problems.append(ConfigProblem("workload.tls.certificate_arn", certificate, found))
+    if problems:
+        raise ConfigError(problems)
+
+
 class EksPlatform(pulumi.ComponentResource):
     """Network, EKS control plane, compute and a sample workload for one environment.
 
@@ -298,6 +323,7 @@ class EksPlatform(pulumi.ComponentResource):
         key = "cluster_name" if platform.cluster_name else "name"
         _claim_cluster_name(name, platform.region, cluster_name, key)
         check_zones_kept(platform, cluster_name, aws_invoke_options(opts))
+        check_app_name(platform, aws_invoke_options(opts))
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
         self._app: SampleApp | None = None
         for warning in platform_warnings(platform):
