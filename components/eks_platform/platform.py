@@ -1,5 +1,6 @@
 """``EksPlatform``: the one component a stack instantiates."""
 
+import re
 import weakref
 from collections.abc import Mapping
 from typing import cast
@@ -58,6 +59,56 @@ def resolved_addon_versions(args: PlatformArgs) -> dict[str, str]:
         addon: addon_version(addon, args.kubernetes_version, args.addon_versions)
         for addon in LOCKED_ADDONS
     }
+
+
+def installed_addons(args: PlatformArgs) -> list[str]:
+    """The locked add-ons this configuration installs (Auto Mode runs its own networking, DNS
+    and storage; parts.control_plane adds none there)."""
+    core = ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+    installed = [] if args.compute_mode == "auto" else core
+    if args.block_storage and args.compute_mode != "auto":
+        installed.append("aws-ebs-csi-driver")
+    if args.observability:
+        installed.append("amazon-cloudwatch-observability")
+    return sorted(installed)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """v1.14.3-eksbuild.23 -> (1, 14, 3, 23)."""
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+def check_addon_versions(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> None:
+    """Each installed add-on's version against the newest EKS offers for the cluster's minor,
+    before the cluster (10 minutes) is created: ``aws:eks/getAddonVersion`` with most_recent
+    returns the first version DescribeAddonVersions lists, newest first, and otherwise the
+    default; it cannot tell whether an arbitrary version is offered (terraform-provider-aws
+    internal/service/eks/addon_version_data_source.go, findAddonVersionByTwoPartKey). So only a
+    pin newer than the newest is refused here; one EKS stopped offering passes, and the offline
+    preflight compares pins with the versions the lock table saw (``addon-version-unknown``)."""
+    problems = []
+    versions = resolved_addon_versions(args)
+    for addon in installed_addons(args):
+        newest = aws.eks.get_addon_version(
+            addon_name=addon,
+            kubernetes_version=args.kubernetes_version,
+            most_recent=True,
+            opts=invoke,
+        ).version
+        if _version_key(versions[addon]) > _version_key(newest):
+            pinned = addon in args.addon_versions
+            key = f"addon_versions.{addon}" if pinned else "kubernetes_version"
+            problems.append(
+                ConfigProblem(
+                    key,
+                    versions[addon],
+                    f"{addon} {versions[addon]} is newer than the newest EKS offers for "
+                    f"Kubernetes {args.kubernetes_version} ({newest}): CreateAddon would refuse "
+                    "it after the cluster is created; pin an offered version",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
 
 
 def default_cluster_name() -> str:
@@ -324,6 +375,7 @@ class EksPlatform(pulumi.ComponentResource):
         _claim_cluster_name(name, platform.region, cluster_name, key)
         check_zones_kept(platform, cluster_name, aws_invoke_options(opts))
         check_app_name(platform, aws_invoke_options(opts))
+        check_addon_versions(platform, aws_invoke_options(opts))
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
         self._app: SampleApp | None = None
         for warning in platform_warnings(platform):

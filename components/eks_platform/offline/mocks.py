@@ -17,6 +17,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from ..args.addons import addon_lock
+
 ACCOUNT_ID = "123456789012"  # the example account id used throughout the AWS documentation
 
 # Zones that need no opt-in, per region (EC2 DescribeAvailabilityZones, checked 2026).
@@ -290,10 +292,26 @@ def _hosted_zone(mocks: PlatformMocks, _region: str, args: dict[str, Any]) -> di
     }
 
 
+def _addon_version(_m: PlatformMocks, _region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """``aws:eks/getAddonVersion``: the newest version the lock table saw offered for the add-on
+    and minor (most_recent), else the pinned default (data/addon_versions.json); like
+    DescribeAddonVersions, nothing for an add-on or minor it does not know."""
+    addon, minor = str(args.get("addonName")), str(args.get("kubernetesVersion"))
+    entry = addon_lock().get(addon, {}).get(minor)
+    if entry is None:
+        raise LookupError(f"no offline add-on versions for {addon} on Kubernetes {minor}")
+    seen = [str(v) for v in entry.get("seen") or [entry["version"]]]
+    newest = max(seen, key=lambda v: tuple(int(p) for p in re.findall(r"\d+", v)))
+    version = newest if args.get("mostRecent") else str(entry["version"])
+    return {"id": addon, "addonName": addon, "kubernetesVersion": minor,
+            "mostRecent": bool(args.get("mostRecent")), "version": version}  # fmt: skip
+
+
 _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:eks/getCluster:getCluster": _eks_cluster_lookup,
     "aws:route53/getZone:getZone": _hosted_zone,
+    "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
     "aws:eks/getClusters:getClusters": lambda mocks, region, _a: {
         "id": region,
         "names": sorted(mocks.existing_clusters),
