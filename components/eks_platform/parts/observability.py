@@ -13,7 +13,8 @@ add-on waits for them; on destroy the add-on goes first, then the groups. Names,
 ``log_group_name`` for application, dataplane and host; the chart sets no retention; the
 agent's ``enhanced_container_insights`` config, lines 1330-1337, writes
 ``/aws/containerinsights/{ClusterName}/performance``: aws/amazon-cloudwatch-agent
-``translator/translate/otel/exporter/awsemf/awsemf_default_kubernetes.yaml`` line 2).
+``translator/translate/otel/exporter/awsemf/awsemf_default_kubernetes.yaml`` line 2). Chart
+6.4.0 (commit 71a298f, values.yaml lines 156, 205, 266) writes the same three Fluent Bit groups.
 Not created: ``/aws/application-signals/data`` (``awsemf_default_appsignals.yaml``), which the
 agent writes only for instrumented applications and which is one group per region, shared by
 every cluster there: a platform cannot own it.
