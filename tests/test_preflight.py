@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 from conftest import NO_EGRESS_NEEDED
 
+from eks_platform.args.addons import addon_lock
 from eks_platform.offline.cli import main as plan_main
 from eks_platform.offline.preflight import (
     Finding,
@@ -17,6 +18,7 @@ from eks_platform.offline.preflight import (
     names_too_long,
     preflight,
     private_subnets_without_egress,
+    unknown_addon_versions,
     volumes_below_snapshot,
 )
 from eks_platform.offline.pulumi_eks import with_modelled
@@ -180,3 +182,51 @@ def test_the_plan_fails_with_its_own_exit_code_on_a_finding(monkeypatch, capsys)
     assert "preflight: [duplicate-addon] two 'vpc-cni' addons: a, b (the platform's code)" in err
     assert plan_main(["dev", "--no-preflight"]) == 0
     assert plan_main(["dev", "--format", "json"]) == 3
+
+
+# --- add-on versions (issue 23 point 9) ---------------------------------------------------------
+
+
+def test_an_addon_version_never_seen_offered_is_found_offline(run_dev, capsys):
+    """Older than the newest offered (so the preview lookup lets it through) but not among the
+    versions the lock table saw for 1.35: the preflight finds it, the plan exits 3."""
+    pinned = {"addonVersions": {"coredns": "v1.13.1-eksbuild.1"}}
+    findings = unknown_addon_versions(expanded(run_dev, **pinned))
+    assert [(f.check, f.resources) for f in findings] == [
+        ("addon-version-unknown", ["eks-platform-dev-compute-coredns"])
+    ]
+    assert "v1.13.2-eksbuild.31, v1.14.6-eksbuild.4" in findings[0].message
+    assert plan_main(["dev", "--set", 'addonVersions={"coredns": "v1.13.1-eksbuild.1"}']) == 3
+    assert "addon-version-unknown" in capsys.readouterr().err
+    # Negative control: a version the table saw offered for 1.35 passes.
+    seen = {"addonVersions": {"coredns": "v1.14.6-eksbuild.4"}}
+    assert unknown_addon_versions(expanded(run_dev, **seen)) == []
+
+
+def test_an_addon_version_newer_than_any_offered_is_refused_at_preview(run_bad):
+    message, registered = run_bad({"addonVersions": {"vpc-cni": "v1.99.0-eksbuild.1"}})
+    assert "addon_versions.vpc-cni = 'v1.99.0-eksbuild.1'" in message
+    assert "newer than the newest EKS offers for Kubernetes 1.35 (v1.23.2-eksbuild.1)" in message
+    assert registered == []
+
+
+def test_every_locked_version_is_seen_and_coredns_and_kube_proxy_quote_their_source():
+    """The preflight's list includes each pinned version; CoreDNS and kube-proxy, built per
+    minor, cite a record that names the very build (the 1.36 entries cited sources that named
+    other builds)."""
+    for addon, minors in addon_lock().items():
+        for minor, entry in minors.items():
+            assert entry["version"] in entry["seen"], (addon, minor)
+            if addon in ("coredns", "kube-proxy"):
+                assert entry["version"] in entry["source"], (addon, minor)
+
+
+def test_duplicate_names_see_the_container_insights_log_groups(run_dev):
+    """Two platforms whose clusters share a name in a region would both create
+    /aws/containerinsights/<cluster>/application: the name check sees those groups too."""
+    registrations = expanded(run_dev, observability=True)
+    group = _one(registrations, "aws:cloudwatch/logGroup:LogGroup", "-application-logs")
+    twin = dataclasses.replace(group, name="other-application-logs", urn=group.urn + "-twin")
+    findings = duplicate_names([*registrations, twin])
+    assert [f.resources for f in findings] == [[group.name, "other-application-logs"]]
+    assert "/aws/containerinsights/" in findings[0].message

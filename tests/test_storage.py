@@ -159,3 +159,53 @@ def test_observability_is_opt_in_on_its_own_role_and_priced(run_dev):
 def test_observability_needs_egress(run_bad):
     message, _ = run_bad({"natMode": "none", "observability": True, **NO_EGRESS_NEEDED})
     assert "eks-platform:observability = " in message and "monitoring API" in message
+
+
+def test_observability_log_groups_exist_first_with_retention_and_the_key(run_dev):
+    """Issue 23 point 6: Fluent Bit and the CloudWatch agent would create these groups without
+    retention or key, and leave them after destroy; the platform owns them, the add-on waits."""
+    run = run_dev(observability=True, observabilityLogRetentionDays=60)
+    cluster = run.one("eks:index:Cluster").inputs["name"]
+    key = run.one("aws:kms/key:Key").outputs["arn"]
+    addon = run.one("aws:eks/addon:Addon", "eks-platform-dev-observability-addon")
+    groups = {
+        r.inputs["name"]: r
+        for r in run.by_type("aws:cloudwatch/logGroup:LogGroup")
+        if "/containerinsights/" in r.inputs.get("name", "")
+    }
+    assert sorted(groups) == [
+        f"/aws/containerinsights/{cluster}/{kind}"
+        for kind in ("application", "dataplane", "host", "performance")
+    ]
+    for group in groups.values():
+        assert group.inputs["retentionInDays"] == 60
+        assert group.inputs["kmsKeyId"] == key
+        assert group.urn in addon.dependencies  # created before, deleted after the add-on
+
+
+def test_observability_log_groups_are_refused_with_a_bad_retention(run_bad):
+    message, registered = run_bad({"observability": True, "observabilityLogRetentionDays": 10})
+    assert "eks-platform:observabilityLogRetentionDays = '10': must be one of" in message
+    assert registered == []
+
+
+def test_observability_alone_still_installs_the_addon(run_dev):
+    """With every other in-cluster battery off, the add-on (and its log groups) still come."""
+    run = run_dev(
+        observability=True,
+        metricsServer=False,
+        blockStorage=False,
+        loadBalancerController={"enabled": False},
+        workload={"enabled": False},
+    )
+    assert run.one("aws:eks/addon:Addon", "eks-platform-dev-observability-addon")
+    assert (
+        len(
+            [
+                r
+                for r in run.by_type("aws:cloudwatch/logGroup:LogGroup")
+                if "-observability-" in r.name
+            ]
+        )
+        == 4
+    )

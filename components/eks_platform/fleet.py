@@ -20,8 +20,9 @@ from collections.abc import Callable
 import pulumi
 import pulumi_aws as aws
 
+from .args.config import ConfigError, ConfigProblem
 from .args.fleet import FleetArgs, platform_name
-from .parts.dns import alias_record
+from .parts.dns import alias_record, hosted_zone_problem_for
 from .platform import EksPlatform
 
 ROUTE53_REGION = "us-east-1"
@@ -47,6 +48,21 @@ class Fleet(pulumi.ComponentResource):
         self.platforms: dict[str, EksPlatform] = {}
         providers: dict[str, aws.Provider] = {}
         default_tags = aws.ProviderDefaultTagsArgs(tags=dict(args.tags or {}))
+        dns = None
+        if args.domain:
+            dns = aws.Provider(
+                f"{name}-dns",
+                region=ROUTE53_REGION,
+                default_tags=default_tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            # Before any region: the zone must be public and hold the name (the fleet's stack
+            # has no default provider to ask, so this provider, the records' own, answers).
+            found = hosted_zone_problem_for(
+                args.domain, args.hosted_zone_id, pulumi.InvokeOptions(provider=dns)
+            )
+            if found:
+                raise ConfigError([ConfigProblem("hostedZoneId", args.hosted_zone_id, found)])
         for region, platform_args in args.regions.items():
             # Logical names from the region only: adding a region creates, never replaces.
             providers[region] = aws.Provider(
@@ -64,13 +80,7 @@ class Fleet(pulumi.ComponentResource):
         self.cluster_names = self._by_region(lambda p: p.cluster_name)
         self.kubeconfigs = pulumi.Output.secret(self._by_region(lambda p: p.kubeconfig))
         self.url = pulumi.Output.from_input("")
-        if args.domain:
-            dns = aws.Provider(
-                f"{name}-dns",
-                region=ROUTE53_REGION,
-                default_tags=default_tags,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+        if dns is not None:
             serving = [region for region in args.regions if region not in args.drain_regions]
             records = [self._latency_record(name, region, args, dns) for region in serving]
             self.url = pulumi.Output.all(*[r.fqdn for r in records]).apply(

@@ -1,5 +1,6 @@
 """``EksPlatform``: the one component a stack instantiates."""
 
+import re
 import weakref
 from collections.abc import Mapping
 from typing import cast
@@ -24,6 +25,7 @@ from .args.regions import REGIONS, SUPPORTED_REGIONS
 from .args.rules import (
     COMPONENT_NAME_MAX,
     PLATFORM_TAG_KEYS,
+    certificate_account_problem,
     component_name_problem,
     fitted_name,
     open_to_internet,
@@ -32,7 +34,7 @@ from .parts.block_storage import BlockStorage, BlockStorageArgs
 from .parts.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from .parts.compute import Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
-from .parts.dns import Certificate, CertificateArgs, alias_record
+from .parts.dns import Certificate, CertificateArgs, alias_record, hosted_zone_problem_for
 from .parts.gpu import Gpu, GpuComponentArgs, gpu_node_labels
 from .parts.iam import AwsContext
 from .parts.karpenter import Karpenter, KarpenterComponentArgs
@@ -57,6 +59,56 @@ def resolved_addon_versions(args: PlatformArgs) -> dict[str, str]:
         addon: addon_version(addon, args.kubernetes_version, args.addon_versions)
         for addon in LOCKED_ADDONS
     }
+
+
+def installed_addons(args: PlatformArgs) -> list[str]:
+    """The locked add-ons this configuration installs (Auto Mode runs its own networking, DNS
+    and storage; parts.control_plane adds none there)."""
+    core = ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+    installed = [] if args.compute_mode == "auto" else core
+    if args.block_storage and args.compute_mode != "auto":
+        installed.append("aws-ebs-csi-driver")
+    if args.observability:
+        installed.append("amazon-cloudwatch-observability")
+    return sorted(installed)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """v1.14.3-eksbuild.23 -> (1, 14, 3, 23)."""
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+def check_addon_versions(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> None:
+    """Each installed add-on's version against the newest EKS offers for the cluster's minor,
+    before the cluster (10 minutes) is created: ``aws:eks/getAddonVersion`` with most_recent
+    returns the first version DescribeAddonVersions lists, newest first, and otherwise the
+    default; it cannot tell whether an arbitrary version is offered (terraform-provider-aws
+    internal/service/eks/addon_version_data_source.go, findAddonVersionByTwoPartKey). So only a
+    pin newer than the newest is refused here; one EKS stopped offering passes, and the offline
+    preflight compares pins with the versions the lock table saw (``addon-version-unknown``)."""
+    problems = []
+    versions = resolved_addon_versions(args)
+    for addon in installed_addons(args):
+        newest = aws.eks.get_addon_version(
+            addon_name=addon,
+            kubernetes_version=args.kubernetes_version,
+            most_recent=True,
+            opts=invoke,
+        ).version
+        if _version_key(versions[addon]) > _version_key(newest):
+            pinned = addon in args.addon_versions
+            key = f"addon_versions.{addon}" if pinned else "kubernetes_version"
+            problems.append(
+                ConfigProblem(
+                    key,
+                    versions[addon],
+                    f"{addon} {versions[addon]} is newer than the newest EKS offers for "
+                    f"Kubernetes {args.kubernetes_version} ({newest}): CreateAddon would refuse "
+                    "it after the cluster is created; pin an offered version",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
 
 
 def default_cluster_name() -> str:
@@ -251,6 +303,30 @@ def check_zones_kept(
         )
 
 
+def check_app_name(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> None:
+    """The app's name and certificate, from AWS, before anything registers: a private zone or
+    one that does not hold the domain would leave the certificate pending (its validation waits
+    75 minutes) or the records refused; a certificate of another account is refused by the
+    listener. The certificate's region is checked in validation (args.rules)."""
+    workload = args.workload
+    if not workload.enabled:
+        return
+    problems = []
+    if workload.domain and workload.hosted_zone_id:
+        found = hosted_zone_problem_for(workload.domain, workload.hosted_zone_id, invoke)
+        if found:
+            problems.append(
+                ConfigProblem("workload.hosted_zone_id", workload.hosted_zone_id, found)
+            )
+    certificate = workload.tls.certificate_arn
+    if certificate:
+        account = aws.get_caller_identity(opts=invoke).account_id
+        if found := certificate_account_problem(certificate, account):
+            problems.append(ConfigProblem("workload.tls.certificate_arn", certificate, found))
+    if problems:
+        raise ConfigError(problems)
+
+
 class EksPlatform(pulumi.ComponentResource):
     """Network, EKS control plane, compute and a sample workload for one environment.
 
@@ -298,6 +374,8 @@ class EksPlatform(pulumi.ComponentResource):
         key = "cluster_name" if platform.cluster_name else "name"
         _claim_cluster_name(name, platform.region, cluster_name, key)
         check_zones_kept(platform, cluster_name, aws_invoke_options(opts))
+        check_app_name(platform, aws_invoke_options(opts))
+        check_addon_versions(platform, aws_invoke_options(opts))
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
         self._app: SampleApp | None = None
         for warning in platform_warnings(platform):
@@ -377,6 +455,7 @@ class EksPlatform(pulumi.ComponentResource):
             tags=tags,
             kms_key_arn=key.arn,
             addon_versions=addon_versions,
+            cluster_name=cluster_name,
         )
 
         self.cluster_name = control_plane.cluster_name
@@ -430,6 +509,7 @@ class EksPlatform(pulumi.ComponentResource):
         tags: dict[str, str],
         kms_key_arn: pulumi.Output[str],
         addon_versions: dict[str, str],
+        cluster_name: str,
     ) -> pulumi.Output[str] | None:
         """Karpenter, the load balancer controller and the sample app; the app's URL if any."""
         mode = args.compute_mode
@@ -442,6 +522,7 @@ class EksPlatform(pulumi.ComponentResource):
             or args.workload.enabled
             or args.metrics_server
             or args.block_storage
+            or args.observability
             or gpu
         )
         if not (kubernetes_side or mode == "karpenter"):
@@ -520,6 +601,10 @@ class EksPlatform(pulumi.ComponentResource):
                 f"{name}-observability",
                 ObservabilityArgs(
                     cluster_name=control_plane.cluster_name,
+                    log_group_cluster_name=cluster_name,
+                    kms_key_arn=kms_key_arn,
+                    log_retention_days=args.observability_log_retention_days,
+                    protect=args.protect,
                     addon_version=addon_versions["amazon-cloudwatch-observability"],
                     workers_ready=workers_ready,
                     tags=tags,

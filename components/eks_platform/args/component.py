@@ -225,6 +225,8 @@ class EksPlatformArgs(TypedDict, total=False):
     """EBS CSI driver (Auto Mode has its own) and a default gp3 class encrypted with the key."""
     observability: bool
     """Container Insights and Fluent Bit logs to CloudWatch (opt-in; priced per node)."""
+    observability_log_retention_days: int
+    """Retention of the four Container Insights log groups, in days (CloudWatch Logs values)."""
     metrics_server: bool
     """metrics-server (kubectl top, HorizontalPodAutoscalers); the sample app scales on CPU."""
     load_balancer_controller: LoadBalancerControllerInput

@@ -156,6 +156,8 @@ class PlatformArgs(BaseModel):
     """EBS CSI driver (Auto Mode has its own) and a default gp3 class encrypted with the key."""
     observability: bool = False
     """Container Insights and Fluent Bit logs to CloudWatch (opt-in; priced per node)."""
+    observability_log_retention_days: Count = 30
+    """Retention of the four Container Insights log groups, in days (CloudWatch Logs values)."""
     metrics_server: bool = True
     """metrics-server (kubectl top, HorizontalPodAutoscalers); the sample app scales on CPU."""
     load_balancer_controller: LoadBalancerControllerArgs = Field(
@@ -247,7 +249,9 @@ class PlatformArgs(BaseModel):
             raise problem("must be between 16 and 28 (AWS subnet size limits)")
         return value
 
-    @field_validator("flow_logs_retention_days", "cluster_log_retention_days")
+    @field_validator(
+        "flow_logs_retention_days", "cluster_log_retention_days", "observability_log_retention_days"
+    )
     @classmethod
     def _retention_allowed(cls, value: int) -> int:
         return retention_days(value)

@@ -274,7 +274,8 @@ _DOMAIN_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 HOSTED_ZONE_ID_PATTERN = re.compile(r"Z[0-9A-Z]{1,31}")
 CERTIFICATE_ARN_PATTERN = re.compile(
     r"arn:(?P<partition>aws|aws-cn|aws-us-gov):acm:(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d):"
-    r"\d{12}:certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"(?P<account>\d{12}):"
+    r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
 
 
@@ -321,6 +322,39 @@ def certificate_arn_problem(value: str, region: str | None) -> str | None:
         return (
             f"is a certificate in {match.group('region')}; a load balancer in {region} can only "
             f"use certificates of {region} (request or import it there)"
+        )
+    return None
+
+
+def certificate_account_problem(value: str, account_id: str) -> str | None:
+    """Why the load balancers of ``account_id`` cannot use certificate ``value`` (None if they can
+    or it is no certificate ARN). ACM certificates belong to one account and are not shared with
+    others (ACM user guide; the account clause not re-read here): a listener naming another
+    account's certificate is refused (CertificateNotFound)."""
+    match = CERTIFICATE_ARN_PATTERN.fullmatch(value)
+    if match and match.group("account") != account_id:
+        return (
+            f"is a certificate of account {match.group('account')}; this stack deploys into "
+            f"account {account_id}, whose load balancers can only use its own certificates"
+        )
+    return None
+
+
+def zone_problem(domain: str, zone_name: str, private: bool) -> str | None:
+    """Why ``domain`` cannot be published and validated in the hosted zone ``zone_name`` (None if
+    it can): ACM's validators and the users resolve it on the internet, so the zone must be
+    public, and the name must lie in it (the zone itself or below it)."""
+    zone = zone_name.rstrip(".").lower()
+    if private:
+        return (
+            f"is a private hosted zone ({zone}): ACM cannot see the validation record there (the "
+            "certificate would wait 75 minutes and fail) and users cannot resolve the name; "
+            "give a public hosted zone"
+        )
+    if domain != zone and not domain.endswith(f".{zone}"):
+        return (
+            f"is the hosted zone of {zone}, which does not contain {domain}: Route 53 refuses "
+            "records outside a zone's name; give the zone of the domain's parent"
         )
     return None
 

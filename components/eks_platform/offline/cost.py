@@ -459,6 +459,18 @@ def _observability(pricer: _Pricer, registrations: list[Registration]) -> None:
     )  # fmt: skip
     gb = nodes * assumption("observability_log_gb_per_node")
     pricer.add("cloudwatch_logs_ingest", "observability logs", gb, "GB", note="assumed volume")
+    retention = [
+        int(r.inputs.get("retentionInDays") or 365)
+        for r in registrations
+        if r.type == "aws:cloudwatch/logGroup:LogGroup"
+        and str(r.inputs.get("name", "")).startswith("/aws/containerinsights/")
+    ]
+    if retention:  # the platform's groups (parts/observability.py), kept like the others
+        months = min(12, max(1, max(retention) // 30))
+        pricer.add(
+            "cloudwatch_logs_storage", "observability logs", gb * months, "GB-months",
+            note=f"{months} months kept",
+        )  # fmt: skip
 
 
 def _cpu(quantity: str) -> float:
@@ -514,6 +526,8 @@ def estimate_cost(
         note = "year 1; 2 USD/month in year 2, 3 after (rotation)" if rotates else ""
         pricer.add("kms_key", key.name, 1, "keys", note=note)
     for group in by_type.get("aws:cloudwatch/logGroup:LogGroup", []):
+        if str(group.inputs.get("name", "")).startswith("/aws/containerinsights/"):
+            continue  # priced per node with the add-on (_observability)
         control_plane = str(group.inputs.get("name", "")).startswith("/aws/eks/")
         gb = assumption("control_plane_log_gb" if control_plane else "flow_log_gb")
         pricer.add("cloudwatch_logs_ingest", group.name, gb, "GB", note="assumed volume")

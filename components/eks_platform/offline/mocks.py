@@ -15,6 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
+from pulumi.runtime import config as runtime_config
+
+from ..args.addons import addon_lock
 
 ACCOUNT_ID = "123456789012"  # the example account id used throughout the AWS documentation
 
@@ -120,6 +123,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         caller_arn: str = f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
         existing_clusters: dict[str, dict[str, str]] | None = None,
         cluster_zones: dict[str, list[str]] | None = None,
+        hosted_zones: dict[str, tuple[str, bool]] | None = None,
     ) -> None:
         self.region = region
         self.caller_arn = caller_arn
@@ -128,6 +132,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
         """EKS clusters that already exist: name -> tags. None by default (a first deploy)."""
         self.cluster_zones = cluster_zones or {}
         """Zones of the subnets an existing cluster was created with: name -> zones."""
+        self.hosted_zones = hosted_zones or {}
+        """Route 53 hosted zones: id -> (name, private). A zone not listed is public and named
+        after the parent of the domain the stack's config puts in it (``_zone_name``)."""
         self._component_providers = threading.local()
         self.provider_regions: dict[str, str] = {}
         """Explicit AWS providers registered so far: id -> region."""
@@ -246,9 +253,76 @@ def _eks_cluster_lookup(mocks: PlatformMocks, region: str, args: dict[str, Any])
     }
 
 
+def _domains_in(value: Any, zone_id: str) -> list[str]:
+    """Domains configured with hosted zone ``zone_id`` anywhere in a config value (a stack's
+    ``workload``, a fleet's top-level ``domain`` and ``hostedZoneId``)."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    if isinstance(value, list):
+        return [domain for item in value for domain in _domains_in(item, zone_id)]
+    if not isinstance(value, dict):
+        return []
+    found = [str(value["domain"])] if value.get("hostedZoneId") == zone_id else []
+    return found + [domain for item in value.values() for domain in _domains_in(item, zone_id)]
+
+
+def _zone_name(zone_id: str) -> str:
+    """The public zone a configured domain would be in: its parent (app.example.com ->
+    example.com; a two-label domain is its own zone); example.com when nothing names the zone
+    (a program that builds its arguments in code)."""
+    config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    top = {key.split(":", 1)[-1]: value for key, value in config.items()}
+    domains = _domains_in(top, zone_id)
+    if not domains:
+        return "example.com"
+    labels = domains[0].split(".")
+    return ".".join(labels[1:] if len(labels) > 2 else labels)
+
+
+def _hosted_zone(mocks: PlatformMocks, _region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """``aws:route53/getZone`` by id, shaped as terraform-provider-aws fills it in
+    (internal/service/route53/zone_data_source.go: the name without the final dot)."""
+    zone_id = str(args.get("zoneId") or "")
+    name, private = mocks.hosted_zones.get(zone_id) or (_zone_name(zone_id), False)
+    servers = [] if private else [f"ns-{n}.awsdns-{n:02d}.com" for n in (1, 2)]
+    return {
+        "id": zone_id,
+        "zoneId": zone_id,
+        "name": name.rstrip("."),
+        "privateZone": private,
+        "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+        "comment": "",
+        "callerReference": _hex("zone", zone_id),
+        "nameServers": servers,
+        "primaryNameServer": servers[0] if servers else "",
+        "resourceRecordSetCount": 2,
+        "tags": {},
+    }
+
+
+def _addon_version(_m: PlatformMocks, _region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """``aws:eks/getAddonVersion``: the newest version the lock table saw offered for the add-on
+    and minor (most_recent), else the pinned default (data/addon_versions.json); like
+    DescribeAddonVersions, nothing for an add-on or minor it does not know."""
+    addon, minor = str(args.get("addonName")), str(args.get("kubernetesVersion"))
+    entry = addon_lock().get(addon, {}).get(minor)
+    if entry is None:
+        raise LookupError(f"no offline add-on versions for {addon} on Kubernetes {minor}")
+    seen = [str(v) for v in entry.get("seen") or [entry["version"]]]
+    newest = max(seen, key=lambda v: tuple(int(p) for p in re.findall(r"\d+", v)))
+    version = newest if args.get("mostRecent") else str(entry["version"])
+    return {"id": addon, "addonName": addon, "kubernetesVersion": minor,
+            "mostRecent": bool(args.get("mostRecent")), "version": version}  # fmt: skip
+
+
 _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:eks/getCluster:getCluster": _eks_cluster_lookup,
+    "aws:route53/getZone:getZone": _hosted_zone,
+    "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
     "aws:eks/getClusters:getClusters": lambda mocks, region, _a: {
         "id": region,
         "names": sorted(mocks.existing_clusters),

@@ -17,6 +17,11 @@ written by hand in a test trips it the same way a real stack would. Checks:
   launch; the node group ends CREATE_FAILED).
 - ``private-subnet-without-egress``: a private subnet with neither a default route nor the VPC
   endpoints a node needs (nodes never join).
+- ``addon-version-unknown``: an EKS add-on pinned to a version the lock table never saw offered
+  for its cluster's Kubernetes minor (data/addon_versions.json ``seen``, with sources and date):
+  CreateAddon refuses a version EKS does not offer, after the cluster's 10 minutes. Unknown is
+  not proof of refusal (the table is a snapshot): check it, add it to ``seen``, or
+  ``--no-preflight``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..args.addons import ADDON_VERSION_PATTERN, addon_lock
 from ..args.endpoints import KARPENTER_ENDPOINTS, PRIVATE_CLUSTER_ENDPOINTS
 from ..args.rules import principal_identity
 from .recorder import Registration
@@ -330,6 +336,41 @@ def private_subnets_without_egress(registrations: list[Registration]) -> list[Fi
     return findings
 
 
+def unknown_addon_versions(registrations: list[Registration]) -> list[Finding]:
+    """Every pinned add-on (the program's and pulumi-eks's) against the versions seen offered for
+    its cluster's minor; add-ons or minors the table does not know are not judged."""
+    minors = {
+        (r.provider, str(r.inputs.get("name"))): str(r.inputs.get("version"))
+        for r in registrations
+        if r.type == "aws:eks/cluster:Cluster"
+    }
+    by_name = {name: minor for (_, name), minor in minors.items()}
+    findings = []
+    for r in registrations:
+        if r.type != "aws:eks/addon:Addon":
+            continue
+        version, addon = str(r.inputs.get("addonVersion")), str(r.inputs.get("addonName"))
+        cluster = str(r.inputs.get("clusterName"))
+        minor = minors.get((r.provider, cluster)) or by_name.get(cluster)
+        entry = addon_lock().get(addon, {}).get(str(minor))
+        if entry is None or not ADDON_VERSION_PATTERN.fullmatch(version):
+            continue  # unpinned (pulumi-eks resolves the newest at deploy) or not in the table
+        seen = [str(v) for v in entry.get("seen") or [entry["version"]]]
+        if version not in seen:
+            findings.append(
+                Finding(
+                    "addon-version-unknown",
+                    f"{addon} {version} is not among the versions seen offered for Kubernetes "
+                    f"{minor} ({', '.join(seen)}); EKS refuses a version it does not offer, after "
+                    f"the cluster is created (check: aws eks describe-addon-versions --addon-name "
+                    f"{addon} --kubernetes-version {minor})",
+                    [r.name],
+                    ["addonVersions", "kubernetesVersion"],
+                )
+            )
+    return findings
+
+
 CHECKS: tuple[Callable[[list[Registration]], list[Finding]], ...] = (
     duplicate_addons,
     duplicate_access_entries,
@@ -337,6 +378,7 @@ CHECKS: tuple[Callable[[list[Registration]], list[Finding]], ...] = (
     names_too_long,
     volumes_below_snapshot,
     private_subnets_without_egress,
+    unknown_addon_versions,
 )
 
 

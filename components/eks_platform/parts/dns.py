@@ -16,6 +16,20 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from ..args.rules import zone_problem
+
+
+def hosted_zone_problem_for(
+    domain: str, hosted_zone_id: str, invoke: pulumi.InvokeOptions | None
+) -> str | None:
+    """Why ``domain`` cannot go into the hosted zone ``hosted_zone_id`` (None if it can), from the
+    zone itself (``aws:route53/getZone``, registers nothing). The data source gives the zone's
+    name without the final dot and ``private_zone`` from GetHostedZone's Config.PrivateZone
+    (terraform-provider-aws internal/service/route53/zone_data_source.go). Route 53 is global:
+    any region's provider answers."""
+    zone = aws.route53.get_zone(zone_id=hosted_zone_id, opts=invoke)
+    return zone_problem(domain, zone.name, bool(zone.private_zone))
+
 
 @dataclass(frozen=True)
 class CertificateArgs:

@@ -2,6 +2,22 @@
 with enhanced observability and Fluent Bit logs, on its own Pod Identity role
 (CloudWatchAgentServerPolicy, as the EKS user guide's Container Insights setup gives it to the
 cloudwatch-agent service account). Not exercised against a live cluster here.
+
+The add-on's Fluent Bit and CloudWatch agent write to log groups they create themselves when
+missing (Fluent Bit ``auto_create_group true``; the agent's EMF exporter), with no retention
+(the agent's ``log_retention: 0``) and no customer key, and nothing deletes them with the
+cluster. So the platform creates them first, with a retention and the platform key, and the
+add-on waits for them; on destroy the add-on goes first, then the groups. Names, add-on 4.x
+(chart amazon-cloudwatch-observability 4.5.0, aws-observability/helm-charts commit 70318c7,
+``charts/amazon-cloudwatch-observability/values.yaml`` lines 144, 190, 237: Fluent Bit's
+``log_group_name`` for application, dataplane and host; the chart sets no retention; the
+agent's ``enhanced_container_insights`` config, lines 1330-1337, writes
+``/aws/containerinsights/{ClusterName}/performance``: aws/amazon-cloudwatch-agent
+``translator/translate/otel/exporter/awsemf/awsemf_default_kubernetes.yaml`` line 2). Chart
+6.4.0 (commit 71a298f, values.yaml lines 156, 205, 266) writes the same three Fluent Bit groups.
+Not created: ``/aws/application-signals/data`` (``awsemf_default_appsignals.yaml``), which the
+agent writes only for instrumented applications and which is one group per region, shared by
+every cluster there: a platform cannot own it.
 """
 
 from __future__ import annotations
@@ -10,11 +26,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_aws as aws
 
 from .iam import POD_IDENTITY_TRUST, AwsContext, pod_identity_addon, service_role
 
 ADDON = "amazon-cloudwatch-observability"
 SERVICE_ACCOUNT = "cloudwatch-agent"
+LOG_GROUPS = ("application", "dataplane", "host", "performance")
+"""``/aws/containerinsights/<cluster>/<kind>``: what add-on 4.x writes to (module docstring)."""
+
+
+def container_insights_log_group(cluster_name: str, kind: str) -> str:
+    """The physical name of one Container Insights log group of a cluster."""
+    return f"/aws/containerinsights/{cluster_name}/{kind}"
 
 
 @dataclass(frozen=True)
@@ -23,6 +47,14 @@ class ObservabilityArgs:
 
     cluster_name: pulumi.Input[str]
     """Cluster name, an output of the cluster."""
+    log_group_cluster_name: str
+    """The same name as text: the log groups are named after it before the cluster exists."""
+    kms_key_arn: pulumi.Input[str]
+    """The platform key, which encrypts the log groups."""
+    log_retention_days: int
+    """Retention of the log groups, in days."""
+    protect: bool = False
+    """Pulumi protect on the log groups."""
     addon_version: str | None = None
     """The add-on's version (the lock table's for the Kubernetes minor)."""
     workers_ready: Sequence[pulumi.Resource] = ()
@@ -51,6 +83,17 @@ class Observability(pulumi.ComponentResource):
             parent=self,
             description="CloudWatch agent and Fluent Bit through EKS Pod Identity",
         )
+        log_groups = [
+            aws.cloudwatch.LogGroup(
+                f"{name}-{kind}-logs",
+                name=container_insights_log_group(args.log_group_cluster_name, kind),
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.kms_key_arn,
+                tags={**args.tags, "Name": f"{name}-{kind}-logs"},
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            for kind in LOG_GROUPS
+        ]
         pod_identity_addon(
             f"{name}-addon",
             cluster_name=args.cluster_name,
@@ -60,6 +103,7 @@ class Observability(pulumi.ComponentResource):
             role=role,
             tags=args.tags,
             parent=self,
-            depends_on=args.workers_ready,
+            # Its agents would create the groups without retention or key if they were missing.
+            depends_on=[*args.workers_ready, *log_groups],
         )
         self.register_outputs({})
