@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
-from conftest import NO_EGRESS_NEEDED
+import pulumi
+from conftest import NO_EGRESS_NEEDED, PROJECT_DIR
 
+from eks_platform.offline import run_stack
+from eks_platform.offline.mocks import PlatformMocks
 from eks_platform.offline.plan import build_plan
+from eks_platform.offline.recorder import RecordingMonitor
 
 CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 
@@ -209,3 +213,36 @@ def test_observability_alone_still_installs_the_addon(run_dev):
         )
         == 4
     )
+
+
+def _observability_run(log_groups):
+    """Error message (None when it deploys) and registrations of dev with observability on and
+    these log groups already in the account."""
+    monitor = RecordingMonitor(PlatformMocks("us-west-2", log_groups=log_groups))
+    try:
+        run_stack(PROJECT_DIR, "dev", {"observability": True}, monitor=monitor)
+    except pulumi.RunError as error:
+        return str(error), [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
+    return None, monitor.registrations
+
+
+def test_container_insights_groups_made_by_the_addon_are_refused_before_anything_registers():
+    """Issue 23 point 6, the upgrade moment: a stack that ran the add-on before 0.6.0 has the
+    groups already (its agents made them, untagged); creating them again would fail after the
+    cluster is up. Its own groups (a second up) pass: the negative control."""
+    cluster = "eks-platform-dev"
+    host = f"/aws/containerinsights/{cluster}/host"
+    message, registered = _observability_run({host: {}})
+    assert message is not None and "- observability = True: log groups" in message
+    assert f"log groups {host} exist and are not this stack's" in message
+    assert (
+        f"pulumi import aws:cloudwatch/logGroup:LogGroup eks-platform-dev-observability-host-logs "
+        f"{host}" in message
+    )
+    assert registered == []
+    other_stack = {"project": "eks-platform", "stack": "prod"}
+    message, _ = _observability_run({host: other_stack})
+    assert message is not None and host in message
+    ours = {"project": "eks-platform", "stack": "dev", "managed-by": "pulumi"}
+    message, registered = _observability_run({host: ours, "/aws/containerinsights/x/host": {}})
+    assert message is None and registered

@@ -42,7 +42,7 @@ from .parts.kms import PlatformKey
 from .parts.load_balancer_controller import ControllerArgs, LoadBalancerController
 from .parts.metrics_server import MetricsServer, MetricsServerArgs
 from .parts.network import Network, NetworkArgs, NetworkRefs
-from .parts.observability import Observability, ObservabilityArgs
+from .parts.observability import Observability, ObservabilityArgs, foreign_log_groups
 from .parts.sample_app import (
     AUTO_MODE_LOAD_BALANCER,
     CONTROLLER_LOAD_BALANCER,
@@ -327,6 +327,39 @@ def check_app_name(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> N
         raise ConfigError(problems)
 
 
+def check_log_groups_free(
+    name: str, args: PlatformArgs, cluster_name: str, invoke: pulumi.InvokeOptions | None
+) -> None:
+    """Container Insights log groups the platform would create must not exist outside this
+    stack (``parts.observability.foreign_log_groups``): refused with what to do, before
+    anything registers."""
+    if not args.observability:
+        return
+    owner = {key: common_tags()[key] for key in ("project", "stack")}
+    foreign = foreign_log_groups(cluster_name, owner, invoke)
+    if not foreign:
+        return
+    component = f"{name}-observability"
+    imports = "; ".join(
+        f"pulumi import aws:cloudwatch/logGroup:LogGroup {component}-{group.rsplit('/', 1)[-1]}"
+        f"-logs {group} --parent obs=<URN>"
+        for group in foreign
+    )
+    raise ConfigError(
+        [
+            ConfigProblem(
+                "observability",
+                True,
+                f"log groups {', '.join(foreign)} exist and are not this stack's (the add-on's "
+                "agents create them when missing; up to 0.5.0 the platform left them to it), "
+                "so creating them would fail with ResourceAlreadyExistsException. Adopt them "
+                f"({imports}; <URN> is {component}'s, from pulumi stack --show-urns) or delete "
+                "them (aws logs delete-log-group; their logs go with them), then run again",
+            )
+        ]
+    )
+
+
 class EksPlatform(pulumi.ComponentResource):
     """Network, EKS control plane, compute and a sample workload for one environment.
 
@@ -376,6 +409,7 @@ class EksPlatform(pulumi.ComponentResource):
         check_zones_kept(platform, cluster_name, aws_invoke_options(opts))
         check_app_name(platform, aws_invoke_options(opts))
         check_addon_versions(platform, aws_invoke_options(opts))
+        check_log_groups_free(name, platform, cluster_name, aws_invoke_options(opts))
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
         self._app: SampleApp | None = None
         for warning in platform_warnings(platform):

@@ -124,6 +124,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         existing_clusters: dict[str, dict[str, str]] | None = None,
         cluster_zones: dict[str, list[str]] | None = None,
         hosted_zones: dict[str, tuple[str, bool]] | None = None,
+        log_groups: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.region = region
         self.caller_arn = caller_arn
@@ -135,6 +136,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
         self.hosted_zones = hosted_zones or {}
         """Route 53 hosted zones: id -> (name, private). A zone not listed is public and named
         after the parent of the domain the stack's config puts in it (``_zone_name``)."""
+        self.log_groups = log_groups or {}
+        """CloudWatch log groups that already exist: name -> tags. None by default."""
         self._component_providers = threading.local()
         self.provider_regions: dict[str, str] = {}
         """Explicit AWS providers registered so far: id -> region."""
@@ -323,6 +326,19 @@ _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any
     "aws:eks/getCluster:getCluster": _eks_cluster_lookup,
     "aws:route53/getZone:getZone": _hosted_zone,
     "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
+    "aws:cloudwatch/getLogGroups:getLogGroups": lambda mocks, region, args: {
+        "id": region,
+        "logGroupNames": sorted(
+            name
+            for name in mocks.log_groups
+            if name.startswith(str(args.get("logGroupNamePrefix") or ""))
+        ),
+    },
+    "aws:cloudwatch/getLogGroup:getLogGroup": lambda mocks, _r, args: {
+        "id": args["name"],
+        "name": args["name"],
+        "tags": mocks.log_groups[args["name"]],
+    },
     "aws:eks/getClusters:getClusters": lambda mocks, region, _a: {
         "id": region,
         "names": sorted(mocks.existing_clusters),

@@ -41,6 +41,35 @@ def container_insights_log_group(cluster_name: str, kind: str) -> str:
     return f"/aws/containerinsights/{cluster_name}/{kind}"
 
 
+def foreign_log_groups(
+    cluster_name: str, owner: dict[str, str], invoke: pulumi.InvokeOptions | None
+) -> list[str]:
+    """The cluster's Container Insights log groups that exist but are not this stack's: made by
+    the add-on's own agents (the platform created none before 0.6.0, and prod ships with
+    ``observability: true``) or by another stack. CreateLogGroup on them fails with
+    ResourceAlreadyExistsException, after the cluster and the nodes are up. Owned groups carry
+    the platform's ``project`` and ``stack`` tags (``owner``); an adopted group (``pulumi
+    import``) gets them on its next update. Not adopted automatically: a resource's ``import``
+    option fails when the imported group's retention, key or tags differ from the program's
+    (pulumi/pulumi pkg/resource/deploy/step.go, ImportStep: "inputs to import do not match the
+    existing resource"), and an ignore that let it through would have to stay, so the settings
+    would never reach the group."""
+    prefix = container_insights_log_group(cluster_name, "")
+    existing = set(
+        aws.cloudwatch.get_log_groups(log_group_name_prefix=prefix, opts=invoke).log_group_names
+        or []
+    )
+    foreign = []
+    for kind in LOG_GROUPS:
+        group = container_insights_log_group(cluster_name, kind)
+        if group not in existing:
+            continue
+        tags = aws.cloudwatch.get_log_group(name=group, opts=invoke).tags or {}
+        if any(tags.get(key) != value for key, value in owner.items()):
+            foreign.append(group)
+    return foreign
+
+
 @dataclass(frozen=True)
 class ObservabilityArgs:
     """What the observability add-on needs."""
