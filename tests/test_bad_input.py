@@ -135,6 +135,11 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "replicas-zero": ({"workload": {"replicas": 0}}, "workload.replicas", "0", "greater than or equal to 1"),
     "scheme": ({"workload": {"scheme": "public"}}, "workload.scheme", "public", "'internet-facing' or 'internal'"),
     "source-ranges": ({"workload": {"sourceRanges": ["banana"]}}, "workload.sourceRanges", "banana", "not IP networks"),
+    # IPv6 on an IPv4 NLB: "unsupported v6 cidr" (controller v3.5.0); on an ALB: dropped
+    "source-range-ipv6-nlb": ({"workload": {"sourceRanges": ["10.0.0.0/8", "2001:db8::/32"]}}, "workload.sourceRanges", "2001:db8::/32", "IPv4 CIDRs only"),
+    "source-range-ipv6-alb": ({"workload": {"exposure": "alb", "sourceRanges": ["::/0"]}}, "workload.sourceRanges", "::/0", "not dual-stack"),
+    "source-range-ipv6-auto": ({"computeMode": "auto", "workload": {"sourceRanges": ["2001:db8::/32"]}}, "workload.sourceRanges", "2001:db8::/32", "IPv4 CIDRs only"),
+    "source-range-ipv6-in-tree": ({**NO_CONTROLLER, "workload": {"sourceRanges": ["2001:db8::/32"]}}, "workload.sourceRanges", "2001:db8::/32", "IPv4 CIDRs only"),
     "chart-reference": ({"workload": {"chart": "oci://Bad/Chart"}}, "workload.chart", "oci://Bad/Chart", "oci://<registry>/<path>/<chart>"),
     "chart-version": ({"workload": {"version": "^6.0"}}, "workload.version", "^6.0", "exact chart version such as 6.14.1"),
     "workload-namespace": ({"workload": {"namespace": "default"}}, "workload.namespace", "default", "namespace Kubernetes reserves"),

@@ -146,10 +146,10 @@ def test_service_is_an_nlb_with_ip_targets_through_the_controller(run_dev):
 
 
 def test_internal_scheme_and_source_ranges(run_dev):
-    run = run_dev(workload={"scheme": "internal", "sourceRanges": ["10.0.0.0/8", "2001:db8::/32"]})
+    run = run_dev(workload={"scheme": "internal", "sourceRanges": ["10.0.0.0/8", "192.0.2.0/24"]})
     service = run.one(SERVICE)
     assert service.inputs["metadata"]["annotations"][f"{LB}-scheme"] == "internal"
-    assert service.inputs["spec"]["loadBalancerSourceRanges"] == ["10.0.0.0/8", "2001:db8::/32"]
+    assert service.inputs["spec"]["loadBalancerSourceRanges"] == ["10.0.0.0/8", "192.0.2.0/24"]
 
 
 def test_dependency_chain_makes_destroy_clean(run_dev):

@@ -116,7 +116,8 @@ class WorkloadInput(TypedDict, total=False):
     scheme: str
     """internet-facing or internal load balancer."""
     source_ranges: list[str]
-    """Client ranges allowed through the load balancer (loadBalancerSourceRanges); empty = all."""
+    """IPv4 client ranges allowed through the load balancer (loadBalancerSourceRanges); empty =
+    all."""
     exposure: str
     """nlb (a LoadBalancer Service) or alb (an Ingress: load balancer controller or Auto Mode)."""
     domain: str
