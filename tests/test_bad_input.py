@@ -149,6 +149,11 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "values-huge-integer": ({"workload": {"values": {"big": 2**70}}}, "workload.values", "big", "does not fit in 64 bits"),
     # exposure, TLS and names (issue 16)
     "exposure": ({"workload": {"exposure": "gateway"}}, "workload.exposure", "gateway", "'nlb' or 'alb'"),
+    "alb-in-one-brought-public-subnet": (
+        {"existingVpcId": "vpc-0123456789abcdef0", "existingPublicSubnetIds": ["subnet-0000000a"],
+         "existingPrivateSubnetIds": ["subnet-0000000b", "subnet-0000000c"], "workload": {"exposure": "alb"}},
+        "workload", "'exposure': 'alb'", "public subnets in at least two zones",
+    ),
     "alb-without-controller": ({**NO_CONTROLLER, "workload": {"exposure": "alb"}}, "workload", "'exposure': 'alb'", "needs the AWS Load Balancer Controller"),
     "tls-with-in-tree-nlb": ({**NO_CONTROLLER, "workload": {"tls": {"certificateArn": CERT}}}, "workload", "certificateArn", "in-tree NLB"),
     "domain-uppercase": ({"workload": {"domain": "App.example.com", "hostedZoneId": "Z0123456789ABC"}}, "workload.domain", "App.example.com", "must be lower case"),

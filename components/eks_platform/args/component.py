@@ -197,7 +197,7 @@ class EksPlatformArgs(TypedDict, total=False):
     addon_versions: dict[str, str]
     """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
     tags: dict[str, str]
-    """Extra tags (team, cost-center, ...) on every AWS resource, load balancers and nodes too."""
+    """Extra tags (team, ...) on every AWS resource and load balancer, and nodes but Auto Mode's."""
     endpoint_public_access: bool
     """Whether the API server has a public endpoint (the private endpoint is always on)."""
     public_access_cidrs: list[str]
