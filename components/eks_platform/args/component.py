@@ -116,8 +116,7 @@ class WorkloadInput(TypedDict, total=False):
     scheme: str
     """internet-facing or internal load balancer."""
     source_ranges: list[str]
-    """IPv4 client ranges allowed through the load balancer (loadBalancerSourceRanges); empty =
-    all."""
+    """IPv4 client ranges let through the load balancer (loadBalancerSourceRanges); empty = all."""
     exposure: str
     """nlb (a LoadBalancer Service) or alb (an Ingress: load balancer controller or Auto Mode)."""
     domain: str

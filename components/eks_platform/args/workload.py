@@ -140,8 +140,7 @@ class WorkloadArgs(BaseModel):
     scheme: LoadBalancerScheme = "internet-facing"
     """internet-facing or internal load balancer."""
     source_ranges: list[str] = Field(default_factory=list)
-    """IPv4 client ranges allowed through the load balancer (loadBalancerSourceRanges); empty =
-    all."""
+    """IPv4 client ranges let through the load balancer (loadBalancerSourceRanges); empty = all."""
     exposure: Exposure = "nlb"
     """nlb (a LoadBalancer Service) or alb (an Ingress: load balancer controller or Auto Mode)."""
     domain: str = ""
