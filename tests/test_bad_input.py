@@ -139,6 +139,11 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "replicas-zero": ({"workload": {"replicas": 0}}, "workload.replicas", "0", "greater than or equal to 1"),
     "scheme": ({"workload": {"scheme": "public"}}, "workload.scheme", "public", "'internet-facing' or 'internal'"),
     "source-ranges": ({"workload": {"sourceRanges": ["banana"]}}, "workload.sourceRanges", "banana", "not IP networks"),
+    # IPv6 on an IPv4 NLB: "unsupported v6 cidr" (controller v3.5.0); on an ALB: dropped
+    "source-range-ipv6-nlb": ({"workload": {"sourceRanges": ["10.0.0.0/8", "2001:db8::/32"]}}, "workload.sourceRanges", "2001:db8::/32", "IPv4 CIDRs only"),
+    "source-range-ipv6-alb": ({"workload": {"exposure": "alb", "sourceRanges": ["::/0"]}}, "workload.sourceRanges", "::/0", "not dual-stack"),
+    "source-range-ipv6-auto": ({"computeMode": "auto", "workload": {"sourceRanges": ["2001:db8::/32"]}}, "workload.sourceRanges", "2001:db8::/32", "IPv4 CIDRs only"),
+    "source-range-ipv6-in-tree": ({**NO_CONTROLLER, "workload": {"sourceRanges": ["2001:db8::/32"]}}, "workload.sourceRanges", "2001:db8::/32", "IPv4 CIDRs only"),
     "chart-reference": ({"workload": {"chart": "oci://Bad/Chart"}}, "workload.chart", "oci://Bad/Chart", "oci://<registry>/<path>/<chart>"),
     "chart-version": ({"workload": {"version": "^6.0"}}, "workload.version", "^6.0", "exact chart version such as 6.14.1"),
     "workload-namespace": ({"workload": {"namespace": "default"}}, "workload.namespace", "default", "namespace Kubernetes reserves"),
@@ -148,6 +153,11 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "values-huge-integer": ({"workload": {"values": {"big": 2**70}}}, "workload.values", "big", "does not fit in 64 bits"),
     # exposure, TLS and names (issue 16)
     "exposure": ({"workload": {"exposure": "gateway"}}, "workload.exposure", "gateway", "'nlb' or 'alb'"),
+    "alb-in-one-brought-public-subnet": (
+        {"existingVpcId": "vpc-0123456789abcdef0", "existingPublicSubnetIds": ["subnet-0000000a"],
+         "existingPrivateSubnetIds": ["subnet-0000000b", "subnet-0000000c"], "workload": {"exposure": "alb"}},
+        "workload", "'exposure': 'alb'", "public subnets in at least two zones",
+    ),
     "alb-without-controller": ({**NO_CONTROLLER, "workload": {"exposure": "alb"}}, "workload", "'exposure': 'alb'", "needs the AWS Load Balancer Controller"),
     "tls-with-in-tree-nlb": ({**NO_CONTROLLER, "workload": {"tls": {"certificateArn": CERT}}}, "workload", "certificateArn", "in-tree NLB"),
     "domain-uppercase": ({"workload": {"domain": "App.example.com", "hostedZoneId": "Z0123456789ABC"}}, "workload.domain", "App.example.com", "must be lower case"),

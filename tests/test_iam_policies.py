@@ -8,6 +8,8 @@ else fails the test.
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 import parliament
 import pytest
@@ -126,4 +128,167 @@ def documents_with_fargate() -> list[tuple[str, str, str]]:
         (r.name, "trust", r.inputs["assumeRolePolicy"])
         for r in run.registrations
         if r.type == "aws:iam/role:Role"
+    ]
+
+
+# --- Auto Mode: load balancers with the platform's tags (issue 23, point 3) ---------------------
+
+# The statements of AmazonEKSLoadBalancingPolicy that decide CreateLoadBalancer (AWS managed
+# policy reference, AmazonEKSLoadBalancingPolicy; the same in every version seen, v2 to v9): the
+# creates allow EKS's own tag keys only.
+MANAGED_LOAD_BALANCING = [
+    {
+        "Effect": "Allow",
+        "Action": [
+            "elasticloadbalancing:CreateLoadBalancer",
+            "elasticloadbalancing:CreateTargetGroup",
+            "elasticloadbalancing:CreateListener",
+            "elasticloadbalancing:CreateRule",
+            "ec2:CreateSecurityGroup",
+        ],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {
+                "aws:RequestTag/eks:eks-cluster-name": "${aws:PrincipalTag/eks:eks-cluster-name}"
+            },
+            "ForAllValues:StringEquals": {
+                "aws:TagKeys": [
+                    "eks:eks-cluster-name",
+                    "ingress.eks.amazonaws.com/stack",
+                    "ingress.eks.amazonaws.com/resource",
+                    "service.eks.amazonaws.com/stack",
+                    "service.eks.amazonaws.com/resource",
+                ]
+            },
+        },
+    },
+    {"Effect": "Allow", "Action": ["ec2:CreateSecurityGroup"], "Resource": "arn:aws:ec2:*:*:vpc/*"},
+]
+CLUSTER = "eks-platform-dev"
+ELB = "arn:aws:elasticloadbalancing:us-west-2:123456789012"
+NLB_ARN = f"{ELB}:loadbalancer/net/k8s-podinfo/0a1b"
+TG_ARN = f"{ELB}:targetgroup/k8s-podinfo/0c1d"
+LISTENER_ARN = f"{ELB}:listener/net/k8s-podinfo/0a1b/2e"
+SG_ARN = "arn:aws:ec2:us-west-2:123456789012:security-group/sg-0a1b"
+EKS_TAGS = {
+    "eks:eks-cluster-name": CLUSTER,
+    "service.eks.amazonaws.com/stack": "podinfo/podinfo",
+    "service.eks.amazonaws.com/resource": "LoadBalancer",
+}
+
+
+def _wildcard(pattern: str, value: str, *, case: bool = True) -> bool:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, 0 if case else re.IGNORECASE) is not None
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def allows(statements: list[dict], action: str, resource: str, request: dict[str, Any]) -> bool:
+    """Whether Allow statements allow one request (no Deny, no NotAction/NotResource here).
+
+    Only the condition operators these documents use, as AWS documents them (IAM user guide,
+    "Condition operators", "Single-valued vs. multivalued context keys", "Policy variables"):
+    StringEquals/StringLike on a single-valued key are false when the key is missing;
+    ForAllValues:StringEquals is true for a missing or empty key; a policy variable whose key
+    is missing makes its condition false. Any other operator fails the test instead of
+    guessing."""
+
+    def value_of(text: str) -> str | None:
+        match = re.fullmatch(r"\$\{(.+)\}", text)
+        return request.get(match.group(1)) if match else text
+
+    def holds(operator: str, key: str, wanted: str | list[str]) -> bool:
+        values = [value_of(v) for v in _listed(wanted)]
+        if operator == "ForAllValues:StringEquals":
+            return all(v in values for v in request.get(key) or [])
+        found = request.get(key)
+        if found is None or any(v is None for v in values):
+            return False
+        if operator == "StringEquals":
+            return found in values
+        if operator == "StringLike":
+            return any(_wildcard(str(v), found) for v in values)
+        raise AssertionError(f"operator {operator} is not modelled")
+
+    return any(
+        statement["Effect"] == "Allow"
+        and any(_wildcard(a, action, case=False) for a in _listed(statement["Action"]))
+        and any(_wildcard(r, resource) for r in _listed(statement["Resource"]))
+        and all(
+            holds(operator, key, wanted)
+            for operator, keys in (statement.get("Condition") or {}).items()
+            for key, wanted in keys.items()
+        )
+        for statement in statements
+    )
+
+
+def create_request(tags: dict[str, str], principal_cluster: str = CLUSTER) -> dict[str, Any]:
+    """The request context of a create with tags, made by the cluster role's session."""
+    return {
+        "aws:PrincipalTag/eks:eks-cluster-name": principal_cluster,
+        "aws:TagKeys": list(tags),
+        **{f"aws:RequestTag/{key}": value for key, value in tags.items()},
+    }
+
+
+def test_the_request_model_follows_the_documented_evaluation():
+    create = "elasticloadbalancing:CreateLoadBalancer"
+    assert allows(MANAGED_LOAD_BALANCING, create, NLB_ARN, create_request(EKS_TAGS))
+    # a missing request tag; a missing principal tag (the policy variable)
+    untagged = create_request({"service.eks.amazonaws.com/stack": "a/b"})
+    assert not allows(MANAGED_LOAD_BALANCING, create, NLB_ARN, untagged)
+    no_principal = {"aws:RequestTag/eks:eks-cluster-name": CLUSTER}
+    assert not allows(MANAGED_LOAD_BALANCING, create, NLB_ARN, no_principal)
+    # ForAllValues over a missing key holds; another action does not match
+    only_keys = {"ForAllValues:StringEquals": {"aws:TagKeys": ["x"]}}
+    assert allows([{**MANAGED_LOAD_BALANCING[0], "Condition": only_keys}], create, NLB_ARN, {})
+    delete = "elasticloadbalancing:DeleteLoadBalancer"
+    assert not allows(MANAGED_LOAD_BALANCING, delete, NLB_ARN, create_request(EKS_TAGS))
+
+
+def test_auto_mode_cluster_role_may_create_load_balancers_with_the_platform_tags(run_dev):
+    run = run_dev(computeMode="auto", nodeGroups=[{"name": "general"}])
+    annotations = run.one("kubernetes:core/v1:Service").inputs["metadata"]["annotations"]
+    sent = annotations["service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags"]
+    platform_tags = dict(pair.split("=", 1) for pair in sent.split(","))
+    assert platform_tags
+    tags = {**platform_tags, **EKS_TAGS}
+    policy = run.one(
+        "aws:iam/rolePolicy:RolePolicy", "eks-platform-dev-control-plane-cluster-role-custom-tags"
+    )
+    role = next(r for r in run.by_type("aws:iam/role:Role") if r.name.endswith("-cluster-role"))
+    assert policy.parent == role.urn and policy.inputs["role"] == role.resource_id
+    # The cluster (and so every load balancer Auto Mode makes) waits for the statement.
+    assert policy.urn in run.one("eks:index:Cluster").dependencies
+    ours = json.loads(policy.inputs["policy"])["Statement"]
+    with_ours = [*MANAGED_LOAD_BALANCING, *ours]
+    for action, resource in [
+        ("elasticloadbalancing:CreateLoadBalancer", NLB_ARN),
+        ("elasticloadbalancing:CreateTargetGroup", TG_ARN),
+        ("elasticloadbalancing:CreateListener", LISTENER_ARN),
+        ("ec2:CreateSecurityGroup", SG_ARN),
+    ]:
+        # negative control: the managed policy alone refuses the platform's tags
+        assert not allows(MANAGED_LOAD_BALANCING, action, resource, create_request(tags)), action
+        assert allows(with_ours, action, resource, create_request(tags)), action
+        # scoped to this cluster: not for resources tagged as another cluster's
+        other = {**tags, "eks:eks-cluster-name": "another"}
+        assert not allows(with_ours, action, resource, create_request(other)), action
+    # a later change of tags: only on resources that carry this cluster's tag
+    owned = {
+        "aws:PrincipalTag/eks:eks-cluster-name": CLUSTER,
+        "aws:ResourceTag/eks:eks-cluster-name": CLUSTER,
+    }
+    foreign = {**owned, "aws:ResourceTag/eks:eks-cluster-name": "another"}
+    assert allows(ours, "elasticloadbalancing:AddTags", NLB_ARN, owned)
+    assert not allows(ours, "elasticloadbalancing:AddTags", NLB_ARN, foreign)
+    findings = parliament.analyze_policy_string(policy.inputs["policy"]).findings
+    assert findings == []
+    # Without Auto Mode the role has no such statement.
+    assert not [
+        r for r in run_dev().by_type("aws:iam/rolePolicy:RolePolicy") if "custom-tags" in r.name
     ]

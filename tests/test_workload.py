@@ -146,10 +146,10 @@ def test_service_is_an_nlb_with_ip_targets_through_the_controller(run_dev):
 
 
 def test_internal_scheme_and_source_ranges(run_dev):
-    run = run_dev(workload={"scheme": "internal", "sourceRanges": ["10.0.0.0/8", "2001:db8::/32"]})
+    run = run_dev(workload={"scheme": "internal", "sourceRanges": ["10.0.0.0/8", "192.0.2.0/24"]})
     service = run.one(SERVICE)
     assert service.inputs["metadata"]["annotations"][f"{LB}-scheme"] == "internal"
-    assert service.inputs["spec"]["loadBalancerSourceRanges"] == ["10.0.0.0/8", "2001:db8::/32"]
+    assert service.inputs["spec"]["loadBalancerSourceRanges"] == ["10.0.0.0/8", "192.0.2.0/24"]
 
 
 def test_dependency_chain_makes_destroy_clean(run_dev):
@@ -253,3 +253,53 @@ def test_metrics_server_runs_beside_the_app_and_the_app_scales_on_cpu(run_dev):
     assert app.inputs["values"]["hpa"] == {"enabled": True, "maxReplicas": 6, "cpu": 70}
     without = releases(run_dev(metricsServer=False))["podinfo"]
     assert without.inputs["values"]["hpa"]["enabled"] is False
+
+
+# --- a brought VPC: the load balancer goes into the stack's subnets (issue 23, point 10) ---------
+
+BROUGHT = {
+    "existingVpcId": "vpc-0123456789abcdef0",
+    "existingPublicSubnetIds": ["subnet-0000000a", "subnet-0000000d"],
+    "existingPrivateSubnetIds": ["subnet-0000000b", "subnet-0000000c"],
+}
+SUBNETS = f"{LB}-subnets"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+PARAMS = "kubernetes:eks.amazonaws.com/v1:IngressClassParams"
+ALB_SUBNETS = "alb.ingress.kubernetes.io/subnets"
+
+
+def annotations_of(run, type_token=SERVICE):
+    return run.one(type_token).inputs["metadata"].get("annotations") or {}
+
+
+def test_brought_vpc_nlb_goes_into_the_subnets_for_its_scheme(run_dev):
+    public = annotations_of(run_dev(**BROUGHT))
+    assert public[SUBNETS] == "subnet-0000000a,subnet-0000000d"
+    internal = annotations_of(run_dev(**BROUGHT, workload={"scheme": "internal"}))
+    assert internal[SUBNETS] == "subnet-0000000b,subnet-0000000c"
+    # the in-tree NLB (cloud-provider-aws reads the same annotation) and Auto Mode's
+    in_tree = annotations_of(run_dev(**BROUGHT, loadBalancerController={"enabled": False}))
+    assert in_tree[SUBNETS] == "subnet-0000000a,subnet-0000000d"
+    auto = annotations_of(run_dev(**BROUGHT, computeMode="auto", nodeGroups=[{"name": "general"}]))
+    assert auto[SUBNETS] == "subnet-0000000a,subnet-0000000d"
+    # the platform's own VPC: its subnets carry the role tags discovery uses; nothing added
+    assert SUBNETS not in annotations_of(run_dev())
+    assert SUBNETS not in annotations_of(run_dev(loadBalancerController={"enabled": False}))
+
+
+def test_brought_vpc_alb_goes_into_the_subnets_for_its_scheme(run_dev):
+    alb = {"exposure": "alb"}
+    public = run_dev(**BROUGHT, workload=alb)
+    assert annotations_of(public, INGRESS)[ALB_SUBNETS] == "subnet-0000000a,subnet-0000000d"
+    internal = run_dev(**BROUGHT, workload={**alb, "scheme": "internal"})
+    assert annotations_of(internal, INGRESS)[ALB_SUBNETS] == "subnet-0000000b,subnet-0000000c"
+    assert ALB_SUBNETS not in annotations_of(run_dev(workload=alb), INGRESS)
+    # Auto Mode: the class parameters carry them (its ALB takes scheme and subnets from there)
+    auto = {"computeMode": "auto", "nodeGroups": [{"name": "general"}]}
+    brought = run_dev(**BROUGHT, **auto, workload=alb)
+    assert brought.one(PARAMS).inputs["spec"] == {
+        "scheme": "internet-facing",
+        "subnets": {"ids": ["subnet-0000000a", "subnet-0000000d"]},
+    }
+    assert ALB_SUBNETS not in annotations_of(brought, INGRESS)
+    assert run_dev(**auto, workload=alb).one(PARAMS).inputs["spec"] == {"scheme": "internet-facing"}

@@ -151,6 +151,17 @@ def _claim_cluster_name(component: str, region: str, cluster_name: str, key: str
     claimed[(region, cluster_name)] = component
 
 
+def load_balancer_subnets(args: PlatformArgs) -> list[str]:
+    """A brought VPC's subnets for the app's load balancer: public ones for an internet-facing
+    scheme, private ones for an internal one. Empty for the platform's own VPC, whose subnets
+    carry the role tags the controllers discover them by (parts/network.py)."""
+    if not args.uses_existing_vpc:
+        return []
+    if args.workload.scheme == "internal":
+        return list(args.existing_private_subnet_ids)
+    return list(args.existing_public_subnet_ids)
+
+
 def common_tags(production: bool = False) -> dict[str, str]:
     """Tags on everything taggable: which project and stack own it, that Pulumi manages it, and
     whether it is production (the policy pack's production-only rules read this tag)."""
@@ -721,6 +732,7 @@ class EksPlatform(pulumi.ComponentResource):
                 load_balancer=load_balancer,
                 tags=tags,
                 certificate_arn=certificate_arn,
+                subnet_ids=load_balancer_subnets(args),
             ),
             provider,
             opts=pulumi.ResourceOptions(parent=self),

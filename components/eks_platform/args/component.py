@@ -116,7 +116,7 @@ class WorkloadInput(TypedDict, total=False):
     scheme: str
     """internet-facing or internal load balancer."""
     source_ranges: list[str]
-    """Client ranges allowed through the load balancer (loadBalancerSourceRanges); empty = all."""
+    """IPv4 client ranges let through the load balancer (loadBalancerSourceRanges); empty = all."""
     exposure: str
     """nlb (a LoadBalancer Service) or alb (an Ingress: load balancer controller or Auto Mode)."""
     domain: str
@@ -196,7 +196,7 @@ class EksPlatformArgs(TypedDict, total=False):
     addon_versions: dict[str, str]
     """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
     tags: dict[str, str]
-    """Extra tags (team, cost-center, ...) on every AWS resource, load balancers and nodes too."""
+    """Extra tags (team, ...) on every AWS resource and load balancer, and nodes but Auto Mode's."""
     endpoint_public_access: bool
     """Whether the API server has a public endpoint (the private endpoint is always on)."""
     public_access_cidrs: list[str]

@@ -123,7 +123,7 @@ class PlatformArgs(BaseModel):
     addon_versions: dict[str, str] = Field(default_factory=dict)
     """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
     tags: dict[str, str] = Field(default_factory=dict)
-    """Extra tags (team, cost-center, ...) on every AWS resource, load balancers and nodes too."""
+    """Extra tags (team, ...) on every AWS resource and load balancer, and nodes but Auto Mode's."""
     endpoint_public_access: bool = True
     """Whether the API server has a public endpoint (the private endpoint is always on)."""
     public_access_cidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"])
@@ -661,6 +661,22 @@ def _exposure_problem(workload: WorkloadArgs, info: ValidationInfo) -> str | Non
             "HTTPS (workload.domain or workload.tls.certificateArn) needs the AWS Load Balancer "
             "Controller or computeMode auto; the in-tree NLB this stack would get has no TLS "
             "listener support here"
+        )
+    # A brought VPC's public subnets are the internet-facing load balancer's (platform.py
+    # load_balancer_subnets); an ALB needs subnets in at least two zones (ELB
+    # CreateLoadBalancer; controller v3.5.0 pkg/networking/subnet_resolver.go:502,
+    # validateSubnetsMinimalCount). The private list always has two.
+    public = info.data.get("existing_public_subnet_ids") or []
+    if (
+        workload.exposure == "alb"
+        and workload.scheme == "internet-facing"
+        and info.data.get("existing_vpc_id")
+        and len(public) == 1
+    ):
+        return (
+            f"an internet-facing ALB goes into existingPublicSubnetIds ({public[0]}) and needs "
+            "public subnets in at least two zones: list two or more, or use exposure nlb or "
+            "scheme internal"
         )
     return None
 

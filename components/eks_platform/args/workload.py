@@ -140,7 +140,7 @@ class WorkloadArgs(BaseModel):
     scheme: LoadBalancerScheme = "internet-facing"
     """internet-facing or internal load balancer."""
     source_ranges: list[str] = Field(default_factory=list)
-    """Client ranges allowed through the load balancer (loadBalancerSourceRanges); empty = all."""
+    """IPv4 client ranges let through the load balancer (loadBalancerSourceRanges); empty = all."""
     exposure: Exposure = "nlb"
     """nlb (a LoadBalancer Service) or alb (an Ingress: load balancer controller or Auto Mode)."""
     domain: str = ""
@@ -231,6 +231,21 @@ class WorkloadArgs(BaseModel):
         malformed = malformed_networks(value, ipv4_only=False)
         if malformed:
             raise problem("not IP networks: {cidrs}", cidrs=", ".join(malformed))
+        # The platform's load balancers are IPv4 only (no dual-stack option, IPv4 VPC). The
+        # controller refuses an IPv6 range on a non-dual-stack NLB ("unsupported v6 cidr",
+        # aws-load-balancer-controller v3.5.0 pkg/service/model_build_managed_sg.go:157-160)
+        # and leaves it out of an IPv4 ALB's security group (pkg/ingress/
+        # model_build_managed_sg.go:91, pkg/ingress/model_build_listener.go:293-297); the in-tree
+        # NLB (cloud-provider-aws pkg/providers/v1/aws_loadbalancer.go:1079) writes every range
+        # as an IPv4 CidrIp, which EC2 refuses for an IPv6 one. Auto Mode's load balancing is
+        # not public; it is assumed to behave like the controller it derives from.
+        ipv6 = [cidr for cidr in value if ":" in cidr]
+        if ipv6:
+            raise problem(
+                "IPv6 ranges {cidrs}: the load balancers are IPv4 only (not dual-stack), and an "
+                "IPv6 source range breaks an NLB and is dropped by an ALB; IPv4 CIDRs only",
+                cidrs=", ".join(ipv6),
+            )
         return value
 
     @field_validator("domain")

@@ -221,6 +221,28 @@ class ControlPlane(pulumi.ComponentResource):
             if args.auto_mode
             else []
         )
+        # Auto Mode's managed AmazonEKSLoadBalancingPolicy allows CreateLoadBalancer/
+        # CreateTargetGroup/CreateListener/CreateRule/CreateSecurityGroup only with EKS's own tag
+        # keys (`ForAllValues:StringEquals aws:TagKeys`), so a load balancer asked for with the
+        # platform's tags (the sample app's tag annotations) is refused and never gets a
+        # hostname. The statements below are the EKS user guide's for custom tags
+        # (automode/auto-learn-iam.adoc, "Custom AWS tags for EKS Auto resources";
+        # terraform-aws-eks v21 main.tf `enable_auto_mode_custom_tags`, on by default), limited
+        # to what the platform tags in Auto Mode: load balancers and their security groups. It
+        # sets no tags on Auto Mode nodes (the built-in NodeClass) or volumes (no tagSpecification
+        # on the gp3 class), so the guide's Compute/Storage/Networking statements are left out.
+        auto_mode_tags = (
+            [
+                aws.iam.RolePolicy(
+                    f"{name}-cluster-role-custom-tags",
+                    role=cluster_role.role.id,
+                    policy=context.partition.apply(auto_mode_custom_tags_policy),
+                    opts=pulumi.ResourceOptions(parent=cluster_role.role),
+                )
+            ]
+            if args.auto_mode and tags
+            else []
+        )
         # After a destroy deletes the log group, EKS would create it again (without retention or
         # key) while the cluster is being deleted, and the next deploy fails on it; denied, as
         # terraform-aws-eks does (main.tf "cluster_deny_log_group"; issues #2486, #2763).
@@ -298,6 +320,7 @@ class ControlPlane(pulumi.ComponentResource):
                     kms_policy,
                     deny_log_group,
                     *auto_mode_kms,
+                    *auto_mode_tags,
                     *cluster_role.attachments,
                 ],
             ),
@@ -356,6 +379,75 @@ class ControlPlane(pulumi.ComponentResource):
             depends_on=[pod_identity_agent],
         )
         return [pod_identity_agent, vpc_cni]
+
+
+CLUSTER_TAG_CONDITION = {
+    "StringEquals": {
+        "aws:RequestTag/eks:eks-cluster-name": "${aws:PrincipalTag/eks:eks-cluster-name}"
+    }
+}
+"""Only for resources EKS tags as this cluster's: the cluster role's session carries the cluster's
+name as a principal tag, and Auto Mode tags what it creates with it (AmazonEKSLoadBalancingPolicy
+uses the same condition)."""
+
+
+def auto_mode_custom_tags_policy(partition: str) -> str:
+    """What Auto Mode's cluster role needs to create load balancers with user tags.
+
+    The creates are the EKS user guide's "LoadBalancer" statement (auto-learn-iam.adoc, "Custom
+    AWS tags"), with resource types instead of ``*``. Tagging at create time
+    (``elasticloadbalancing:AddTags`` with a CreateAction, ``ec2:CreateTags`` on
+    CreateSecurityGroup) is already in AmazonEKSLoadBalancingPolicy without a tag-key limit. The
+    second statement lets a later change of ``tags`` reach load balancers and security groups
+    that already carry this cluster's tag (the guide asks for permission to "create and modify"
+    tags; its example covers only creates; that Auto Mode re-tags on an annotation change is
+    assumed from the load balancer controller's behaviour, not verified against Auto Mode).
+    """
+    elb = f"arn:{partition}:elasticloadbalancing:*:*"
+    load_balancing = [
+        f"{elb}:loadbalancer/*",
+        f"{elb}:targetgroup/*/*",
+        f"{elb}:listener/*",
+        f"{elb}:listener-rule/*",
+    ]
+    security_groups = f"arn:{partition}:ec2:*:*:security-group/*"
+    owned = {
+        "StringEquals": {
+            "aws:ResourceTag/eks:eks-cluster-name": "${aws:PrincipalTag/eks:eks-cluster-name}"
+        }
+    }
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "LoadBalancer",
+                    "Effect": "Allow",
+                    "Action": [
+                        "elasticloadbalancing:CreateLoadBalancer",
+                        "elasticloadbalancing:CreateTargetGroup",
+                        "elasticloadbalancing:CreateListener",
+                        "elasticloadbalancing:CreateRule",
+                        "ec2:CreateSecurityGroup",
+                    ],
+                    "Resource": [*load_balancing, security_groups],
+                    "Condition": CLUSTER_TAG_CONDITION,
+                },
+                {
+                    "Sid": "LoadBalancerTagUpdates",
+                    "Effect": "Allow",
+                    "Action": [
+                        "elasticloadbalancing:AddTags",
+                        "elasticloadbalancing:RemoveTags",
+                        "ec2:CreateTags",
+                        "ec2:DeleteTags",
+                    ],
+                    "Resource": [*load_balancing, security_groups],
+                    "Condition": owned,
+                },
+            ],
+        }
+    )
 
 
 def _server_of(kubeconfig_json: str) -> str:

@@ -71,6 +71,9 @@ class SampleAppArgs:
     """Scale podinfo on CPU with its chart's HorizontalPodAutoscaler (needs metrics-server)."""
     certificate_arn: pulumi.Input[str] | None = None
     """ACM certificate for the HTTPS (ALB) or TLS (NLB) listener; None: plain HTTP."""
+    subnet_ids: Sequence[str] = ()
+    """Subnets the load balancer goes into (a brought VPC's, for its scheme); empty: the
+    controller's own discovery (the platform's VPC tags its subnets for it)."""
 
 
 def podinfo_values(workload: WorkloadArgs, autoscaled: bool = False) -> dict[str, Any]:
@@ -120,22 +123,41 @@ def _tags(tags: dict[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in tags.items())
 
 
+# Without these, subnet discovery picks any subnet of the VPC tagged kubernetes.io/role/elb (or
+# internal-elb), else any with a route to an internet gateway (controller v3.5.0
+# pkg/networking/subnet_resolver.go:177-209; cloud-provider-aws findELBSubnets): in a brought
+# VPC, not necessarily the subnets the stack names. The controller reads the Service annotation
+# (pkg/service/model_build_load_balancer.go:438) and the Ingress one
+# (pkg/ingress/model_build_load_balancer.go:212); the in-tree NLB reads the Service annotation
+# too (cloud-provider-aws pkg/providers/v1/aws.go:1818-1823, since kubernetes#97431); Auto Mode
+# documents the Service annotation (auto-configure-nlb.adoc) and, for an ALB, IngressClassParams
+# `subnets.ids` (auto-configure-alb.adoc, "IngressClassParams" table).
+SERVICE_SUBNETS = "service.beta.kubernetes.io/aws-load-balancer-subnets"
+INGRESS_SUBNETS = f"{ALB}/subnets"
+
+
 def service_annotations(
     workload: WorkloadArgs,
     load_balancer: str | None,
     tags: dict[str, str],
     certificate_arn: pulumi.Input[str] | None = None,
+    subnet_ids: Sequence[str] = (),
 ) -> dict[str, pulumi.Input[str]]:
     """NLB with IP targets through the controller or Auto Mode; the legacy in-tree NLB else.
-    With a certificate, the NLB listens for TLS on 443 only (an NLB cannot redirect HTTP)."""
+    With a certificate, the NLB listens for TLS on 443 only (an NLB cannot redirect HTTP).
+    With ``subnet_ids``, the NLB goes into those subnets."""
     prefix = "service.beta.kubernetes.io/aws-load-balancer"
+    subnets: dict[str, pulumi.Input[str]] = (
+        {SERVICE_SUBNETS: ",".join(subnet_ids)} if subnet_ids else {}
+    )
     if load_balancer is IN_TREE_LOAD_BALANCER:
         # The in-tree cloud provider registers instance targets; it has no scheme annotation.
-        annotations = {f"{prefix}-type": "nlb"}
+        annotations: dict[str, pulumi.Input[str]] = {f"{prefix}-type": "nlb", **subnets}
         if workload.scheme == "internal":
             annotations[f"{prefix}-internal"] = "true"
         return annotations
-    annotations: dict[str, pulumi.Input[str]] = {
+    annotations = {
+        **subnets,
         f"{prefix}-type": "external",
         f"{prefix}-nlb-target-type": "ip",
         f"{prefix}-scheme": workload.scheme,
@@ -162,9 +184,11 @@ def ingress_annotations(
     certificate_arn: pulumi.Input[str] | None = None,
     *,
     auto_mode: bool = False,
+    subnet_ids: Sequence[str] = (),
 ) -> dict[str, pulumi.Input[str]]:
     """An ALB with IP targets, health-checked on the app's path; with a certificate, HTTPS on
-    443 under a TLS 1.2+ policy and HTTP on 80 only as a redirect to it."""
+    443 under a TLS 1.2+ policy and HTTP on 80 only as a redirect to it. With ``subnet_ids``,
+    the ALB goes into those subnets (in Auto Mode through the IngressClassParams instead)."""
     annotations: dict[str, pulumi.Input[str]] = {
         f"{ALB}/target-type": "ip",
         f"{ALB}/healthcheck-path": workload.health_check_path,
@@ -173,8 +197,10 @@ def ingress_annotations(
         # Drop requests with invalid header fields (checkov CKV_AWS_131).
         f"{ALB}/load-balancer-attributes": "routing.http.drop_invalid_header_fields.enabled=true",
     }
-    if not auto_mode:  # Auto Mode takes the scheme from the IngressClassParams
+    if not auto_mode:  # Auto Mode takes the scheme and subnets from the IngressClassParams
         annotations[f"{ALB}/scheme"] = workload.scheme
+        if subnet_ids:
+            annotations[INGRESS_SUBNETS] = ",".join(subnet_ids)
     if workload.source_ranges:
         annotations[f"{ALB}/inbound-cidrs"] = ",".join(workload.source_ranges)
     if certificate_arn is None:
@@ -186,6 +212,14 @@ def ingress_annotations(
         f"{ALB}/certificate-arn": certificate_arn,
         f"{ALB}/ssl-policy": workload.tls.ssl_policy,
     }
+
+
+def ingress_class_params_spec(scheme: str, subnet_ids: Sequence[str] = ()) -> dict[str, Any]:
+    """Auto Mode's IngressClassParams: the ALB's scheme, and its subnets when given."""
+    spec: dict[str, Any] = {"scheme": scheme}
+    if subnet_ids:
+        spec["subnets"] = {"ids": list(subnet_ids)}
+    return spec
 
 
 class SampleApp(pulumi.ComponentResource):
@@ -266,7 +300,7 @@ class SampleApp(pulumi.ComponentResource):
                 annotations=None
                 if alb
                 else service_annotations(
-                    workload, args.load_balancer, args.tags, args.certificate_arn
+                    workload, args.load_balancer, args.tags, args.certificate_arn, args.subnet_ids
                 ),
             ),
             spec=k8s.core.v1.ServiceSpecArgs(
@@ -324,7 +358,7 @@ class SampleApp(pulumi.ComponentResource):
                 api_version="eks.amazonaws.com/v1",
                 kind="IngressClassParams",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=AUTO_MODE_INGRESS_CLASS),
-                spec={"scheme": workload.scheme},
+                spec=ingress_class_params_spec(workload.scheme, args.subnet_ids),
                 opts=pulumi.ResourceOptions.merge(
                     k8s_opts, pulumi.ResourceOptions(depends_on=waits_for)
                 ),
@@ -353,7 +387,11 @@ class SampleApp(pulumi.ComponentResource):
                 name=workload.release_name,
                 namespace=namespace,
                 annotations=ingress_annotations(
-                    workload, args.tags, args.certificate_arn, auto_mode=auto
+                    workload,
+                    args.tags,
+                    args.certificate_arn,
+                    auto_mode=auto,
+                    subnet_ids=args.subnet_ids,
                 ),
             ),
             spec=k8s.networking.v1.IngressSpecArgs(
