@@ -50,6 +50,7 @@ def test_a_public_zone_holding_the_domain_passes():
 )
 def test_a_zone_that_cannot_hold_the_name_is_refused_before_anything_registers(zone, expected):
     message, registered = run(NAMED, zones={ZONE: zone})
+    assert message is not None
     assert f"workload.hosted_zone_id = '{ZONE}'" in message and expected in message
     assert registered == []
 
@@ -57,6 +58,7 @@ def test_a_zone_that_cannot_hold_the_name_is_refused_before_anything_registers(z
 def test_a_certificate_of_another_account_is_refused():
     other = CERT.replace("123456789012", "210987654321")
     message, registered = run({"workload": {"tls": {"certificateArn": other}}})
+    assert message is not None
     assert "workload.tls.certificate_arn" in message and "account 210987654321" in message
     assert registered == []
     assert run({"workload": {"tls": {"certificateArn": CERT}}})[0] is None  # the caller's own
@@ -66,6 +68,7 @@ def test_a_certificate_of_another_region_is_refused():
     message, registered = run(
         {"workload": {"tls": {"certificateArn": CERT.replace("us-west-2", "eu-west-1")}}}
     )
+    assert message is not None
     assert "can only use certificates of us-west-2" in message and registered == []
 
 
@@ -83,6 +86,7 @@ def test_a_fleets_zone_is_checked_before_any_region(zone, expected):
     message, registered = run(
         FLEET_NAME, zones={ZONE: zone}, project=FLEET_DIR, stack="global", region="us-east-1"
     )
+    assert message is not None
     assert f"hostedZoneId = '{ZONE}'" in message and expected in message
     # Only the fleet component and its Route 53 provider, which asked: no region, no resource.
     types = sorted(r.type for r in registered)
