@@ -13,10 +13,13 @@ from .args.addons import LOCKED_ADDONS, addon_version
 from .args.cidr import plan_subnets
 from .args.component import EksPlatformArgs
 from .args.compute import (
+    ACCELERATOR_LABEL,
+    GPU_DISK_GIB,
     GPU_TAINT,
     KarpenterArgs,
     NodeGroupArgs,
     TaintArgs,
+    accelerator_label_value,
     device_plugin_needed,
 )
 from .args.config import ConfigError, ConfigProblem, PlatformArgs
@@ -145,7 +148,8 @@ Karpenter and the load balancer controller tolerate it; DaemonSets tolerate ever
 
 def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
     """The node groups to create: in Karpenter mode the first one runs only the system; GPU
-    groups are tainted and labelled for the device plugin and for workloads."""
+    groups are tainted and labelled for the device plugin, the Cluster Autoscaler and
+    workloads, with a GPU-sized volume unless diskSizeGib is set."""
     groups = list(args.node_groups)
     if args.compute_mode == "karpenter" and groups:
         first = groups[0]
@@ -157,8 +161,15 @@ def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
         taints = list(group.taints)
         if not any(t.key == GPU_TAINT.key for t in taints):
             taints.append(GPU_TAINT)
-        labels = {**gpu_node_labels(group.needs_device_plugin), **group.labels}
-        groups[index] = group.model_copy(update={"taints": taints, "labels": labels})
+        labels = {
+            **gpu_node_labels(group.needs_device_plugin),
+            ACCELERATOR_LABEL: accelerator_label_value(group.instance_types),
+            **group.labels,
+        }
+        update: dict[str, object] = {"taints": taints, "labels": labels}
+        if "disk_size_gib" not in group.model_fields_set:
+            update["disk_size_gib"] = GPU_DISK_GIB  # the AMI's 20 GiB leaves no room for images
+        groups[index] = group.model_copy(update=update)
     return groups
 
 
@@ -452,6 +463,7 @@ class EksPlatform(pulumi.ComponentResource):
             kubeconfig=pulumi.Output.secret(control_plane.kubeconfig_json),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        karpenter = None
         if mode == "karpenter":
             karpenter = Karpenter(
                 f"{name}-karpenter",
@@ -464,6 +476,7 @@ class EksPlatform(pulumi.ComponentResource):
                     egress=network.egress,
                     # A brought VPC's subnets carry no karpenter.sh/discovery tag: by id.
                     subnet_ids=args.existing_private_subnet_ids if args.uses_existing_vpc else (),
+                    gpu_node_class=args.gpu.node_pool,
                 ),
                 provider,
                 context,
@@ -481,6 +494,7 @@ class EksPlatform(pulumi.ComponentResource):
                     device_plugin=needs_device_plugin(args),
                     auto_mode=mode == "auto",
                     workers_ready=app_ready,
+                    node_class=karpenter.gpu_node_class if karpenter else None,
                 ),
                 provider,
                 opts=pulumi.ResourceOptions(parent=self),
