@@ -14,7 +14,6 @@ from .args.cidr import plan_subnets
 from .args.component import EksPlatformArgs
 from .args.compute import (
     ACCELERATOR_LABEL,
-    GPU_DISK_GIB,
     GPU_TAINT,
     KarpenterArgs,
     NodeGroupArgs,
@@ -149,7 +148,7 @@ Karpenter and the load balancer controller tolerate it; DaemonSets tolerate ever
 def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
     """The node groups to create: in Karpenter mode the first one runs only the system; GPU
     groups are tainted and labelled for the device plugin, the Cluster Autoscaler and
-    workloads, with a GPU-sized volume unless diskSizeGib is set."""
+    workloads."""
     groups = list(args.node_groups)
     if args.compute_mode == "karpenter" and groups:
         first = groups[0]
@@ -166,10 +165,7 @@ def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
             ACCELERATOR_LABEL: accelerator_label_value(group.instance_types),
             **group.labels,
         }
-        update: dict[str, object] = {"taints": taints, "labels": labels}
-        if "disk_size_gib" not in group.model_fields_set:
-            update["disk_size_gib"] = GPU_DISK_GIB  # the AMI's 20 GiB leaves no room for images
-        groups[index] = group.model_copy(update=update)
+        groups[index] = group.model_copy(update={"taints": taints, "labels": labels})
     return groups
 
 

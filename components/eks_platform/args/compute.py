@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from .rules import (
     DNS_LABEL_PATTERN,
@@ -191,7 +191,8 @@ class NodeGroupArgs(BaseModel):
     max_size: Count = Field(default=3, ge=1, le=MAX_NODES_PER_GROUP)
     """Maximum number of nodes."""
     disk_size_gib: Count = Field(default=MIN_DISK_GIB, le=16384)
-    """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot."""
+    """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot;
+    NVIDIA groups default to 80."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Kubernetes labels on every node."""
     taints: list[TaintArgs] = Field(default_factory=list)
@@ -200,6 +201,17 @@ class NodeGroupArgs(BaseModel):
     """Pinned EKS AMI release of kubernetesVersion (1.35.3-20260724); empty: the latest."""
     autoscaled: bool = False
     """True when an autoscaler owns the node count: later deployments leave desiredSize alone."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gpu_sized_volume(cls, data: object) -> object:
+        """An NVIDIA group without diskSizeGib gets GPU_DISK_GIB, not the AMI's 20."""
+        if not isinstance(data, dict) or "diskSizeGib" in data or "disk_size_gib" in data:
+            return data
+        ami_type = data.get("amiType", data.get("ami_type"))
+        if isinstance(ami_type, str) and ami_type.endswith("_NVIDIA"):
+            return {**data, "disk_size_gib": GPU_DISK_GIB}
+        return data
 
     @field_validator("name")
     @classmethod
