@@ -39,7 +39,8 @@ class NodeGroupInput(TypedDict, total=False):
     max_size: int
     """Maximum number of nodes."""
     disk_size_gib: int
-    """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot."""
+    """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot;
+    NVIDIA groups default to 80."""
     labels: dict[str, str]
     """Kubernetes labels on every node."""
     taints: list[TaintInput]
