@@ -191,8 +191,7 @@ class NodeGroupArgs(BaseModel):
     max_size: Count = Field(default=3, ge=1, le=MAX_NODES_PER_GROUP)
     """Maximum number of nodes."""
     disk_size_gib: Count = Field(default=MIN_DISK_GIB, le=16384)
-    """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot;
-    NVIDIA groups default to 80."""
+    """GiB of gp3, encrypted (root; data on Bottlerocket); at least 20 (the AMI); NVIDIA: 80."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Kubernetes labels on every node."""
     taints: list[TaintArgs] = Field(default_factory=list)
