@@ -455,9 +455,14 @@ GPU_TAINT_KEY = "nvidia.com/gpu"
 
 
 def _gpu_pool(props: Props) -> bool:
-    """A NodePool for GPU nodes: it limits or requires GPUs."""
+    """A NodePool for GPU nodes: it limits or requires GPUs (a requirement that excludes them,
+    DoesNotExist or NotIn, as the platform's default pool has, does not count)."""
     spec = props.get("spec") or {}
-    requirements = ((spec.get("template") or {}).get("spec") or {}).get("requirements") or []
+    requirements = [
+        r
+        for r in ((spec.get("template") or {}).get("spec") or {}).get("requirements") or []
+        if r.get("operator") not in ("DoesNotExist", "NotIn")
+    ]
     gpu_keys = ("instance-gpu-count", "instance-gpu-manufacturer", "instance-gpu-name")
     return (
         GPU_TAINT_KEY in (spec.get("limits") or {})

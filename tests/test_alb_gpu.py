@@ -4,6 +4,7 @@ capacity (NVIDIA node groups, the device plugin, GPU NodePools, the smoke test).
 from __future__ import annotations
 
 import json
+from importlib import resources
 
 import pytest
 
@@ -247,3 +248,127 @@ def test_smoke_test_requests_one_gpu_under_the_restricted_profile(run_dev):
     pool = next(p for p in run.by_type(NODE_POOL) if p.inputs["metadata"]["name"] == "gpu")
     plugin = releases(run)["nvidia-device-plugin"]
     assert {pool.urn, plugin.urn} <= set(job.dependencies)
+
+
+# --- issue 23: GPU pods only on GPU capacity ------------------------------------------------------
+
+NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+NO_ACCELERATOR = [
+    {"key": "karpenter.k8s.aws/instance-gpu-count", "operator": "DoesNotExist"},
+    {"key": "karpenter.k8s.aws/instance-accelerator-count", "operator": "DoesNotExist"},
+]
+
+
+def pools(run):
+    return {p.inputs["metadata"]["name"]: p.inputs["spec"] for p in run.by_type(NODE_POOL)}
+
+
+def test_the_default_pool_never_launches_an_accelerator(run_dev):
+    """Past the GPU pool's limits Karpenter falls through to the next pool (scheduler.go
+    706-721): the default pool must offer no GPU (or Neuron, Gaudi) type to fall through to."""
+    run = run_dev(computeMode="karpenter", gpu={"nodePool": True})
+    requirements = pools(run)["default"]["template"]["spec"]["requirements"]
+    assert all(r in requirements for r in NO_ACCELERATOR)
+    assert not any(
+        r in pools(run)["gpu"]["template"]["spec"]["requirements"] for r in NO_ACCELERATOR
+    )
+
+
+@pytest.mark.parametrize("mode", ["karpenter", "auto"])
+def test_the_gpu_pool_is_tried_first_on_its_own_class(run_dev, mode):
+    extra = {"nodeGroups": [{"name": "general"}]} if mode == "auto" else {}
+    run = run_dev(computeMode=mode, gpu={"nodePool": True}, **extra)
+    spec = pools(run)["gpu"]
+    assert spec["weight"] > (pools(run).get("default", {}).get("weight") or 0)
+    ref = spec["template"]["spec"]["nodeClassRef"]
+    if mode == "auto":
+        assert ref == {"group": "eks.amazonaws.com", "kind": "NodeClass", "name": "default"}
+        assert not run.by_type(NODE_CLASS)
+        return
+    assert ref == {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "gpu"}
+    classes = {c.inputs["metadata"]["name"]: c for c in run.by_type(NODE_CLASS)}
+    volume = {
+        name: c.inputs["spec"]["blockDeviceMappings"][0]["ebs"]["volumeSize"]
+        for name, c in classes.items()
+    }
+    assert volume == {"default": "20Gi", "gpu": "80Gi"}
+    gpu_pool = next(p for p in run.by_type(NODE_POOL) if p.inputs["metadata"]["name"] == "gpu")
+    assert classes["gpu"].urn in gpu_pool.dependencies
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"computeMode": "karpenter", "gpu": {"nodePool": True, "smokeTest": True}},
+        {"computeMode": "auto", "nodeGroups": [], "gpu": {"nodePool": True, "smokeTest": True}},
+        {
+            "nodeGroups": [{"name": "general"}, {**GPU_GROUP, "desiredSize": 1}],
+            "gpu": {"smokeTest": True},
+        },
+    ],
+    ids=["karpenter", "auto", "managed"],
+)
+def test_the_smoke_test_lands_only_on_the_platforms_gpu_capacity(run_dev, overrides):
+    """It has no other way to a GPU node of the right pool: a nodeSelector on the label every
+    GPU pool and GPU node group carries, and the taint they all have."""
+    run = run_dev(**overrides)
+    pod = run.one("kubernetes:batch/v1:Job").inputs["spec"]["template"]["spec"]
+    ((key, value),) = pod["nodeSelector"].items()
+    if "gpu" in pools(run):
+        assert pools(run)["gpu"]["template"]["metadata"]["labels"][key] == value
+    else:
+        assert run.one(NODE_GROUP, "eks-platform-dev-compute-gpu").inputs["labels"][key] == value
+
+
+@pytest.mark.parametrize(
+    ("types", "value"), [(["g6.xlarge", "g5.xlarge"], "nvidia"), (["g6.xlarge"], "nvidia-l4")]
+)
+def test_managed_gpu_groups_carry_the_cluster_autoscalers_gpu_label(run_dev, types, value):
+    """cluster-autoscaler aws_cloud_provider.go:50 and utils/gpu/gpu.go:126-134."""
+    run = run_dev(nodeGroups=[{"name": "general"}, {**GPU_GROUP, "instanceTypes": types}])
+    labels = run.one(NODE_GROUP, "eks-platform-dev-compute-gpu").inputs["labels"]
+    assert labels["k8s.amazonaws.com/accelerator"] == value
+    general = run.one(NODE_GROUP, "eks-platform-dev-compute-general").inputs["labels"]
+    assert "k8s.amazonaws.com/accelerator" not in general
+
+
+@pytest.mark.parametrize(("disk", "expected"), [(None, 80), (30, 30)])
+def test_managed_gpu_groups_get_a_gpu_sized_volume_unless_set(run_dev, disk, expected):
+    group = {**GPU_GROUP, **({"diskSizeGib": disk} if disk else {})}
+    run = run_dev(nodeGroups=[{"name": "general"}, group])
+    template = run.one("aws:ec2/launchTemplate:LaunchTemplate", "eks-platform-dev-compute-gpu-lt")
+    assert template.inputs["blockDeviceMappings"][0]["ebs"]["volumeSize"] == expected
+    general = run.one(
+        "aws:ec2/launchTemplate:LaunchTemplate", "eks-platform-dev-compute-general-lt"
+    )
+    assert general.inputs["blockDeviceMappings"][0]["ebs"]["volumeSize"] == 20
+
+
+# --- issue 23, point 14: Auto Mode launches only the families its user guide lists ----------------
+
+
+def test_auto_mode_refuses_a_gpu_family_it_does_not_launch(run_bad):
+    message, registered = run_bad(
+        {
+            "computeMode": "auto",
+            "nodeGroups": [],
+            "gpu": {"nodePool": True, "instanceFamilies": ["g5", "p3"]},
+        }
+    )
+    assert registered == []
+    assert "eks-platform:gpu = " in message and "gpu.instanceFamilies lists p3" in message
+    assert "EKS Auto Mode does not launch" in message and "g4dn, g5, g5g, g6" in message
+
+
+def test_the_same_family_is_accepted_where_karpenter_launches_it(run_dev):
+    """Negative control: p3 is refused only for Auto Mode, and Auto Mode takes its own families."""
+    run = run_dev(computeMode="karpenter", gpu={"nodePool": True, "instanceFamilies": ["p3"]})
+    assert pools(run)["gpu"]["template"]["spec"]["requirements"][0]["values"] == ["p3"]
+    data = resources.files("eks_platform").joinpath("data", "auto_mode_instance_families.json")
+    accelerated = json.loads(data.read_text())["accelerated"]
+    families = [f for f in ("g4dn", "g5", "g6", "gr6", "p3", "p5", "p6-b300") if f in accelerated]
+    assert "p3" not in families and {"g6", "p5", "p6-b300"} <= set(families)
+    auto = run_dev(
+        computeMode="auto", nodeGroups=[], gpu={"nodePool": True, "instanceFamilies": families}
+    )
+    assert pools(auto)["gpu"]["template"]["spec"]["requirements"][0]["values"] == families

@@ -120,12 +120,16 @@ def test_karpenter_interruption_queue_and_rules(run_dev):
     )
     assert patterns == [
         "AWS Health Event",
+        "EC2 Capacity Reservation Instance Interruption Warning",  # issue 23, point 12
         "EC2 Instance Rebalance Recommendation",
         "EC2 Instance State-change Notification",
         "EC2 Spot Instance Interruption Warning",
     ]
+    sources = {json.loads(r.inputs["eventPattern"])["source"][0] for r in run.by_type(
+        "aws:cloudwatch/eventRule:EventRule")}  # fmt: skip
+    assert sources == {"aws.ec2", "aws.health"}
     targets = run.by_type("aws:cloudwatch/eventTarget:EventTarget")
-    assert len(targets) == 4 and all(t.inputs["arn"] == queue.outputs["arn"] for t in targets)
+    assert len(targets) == 5 and all(t.inputs["arn"] == queue.outputs["arn"] for t in targets)
 
 
 def test_karpenter_controller_policies_are_karpenters_filled_in(run_dev):
@@ -172,7 +176,10 @@ def test_node_class_and_pool(run_dev):
     assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1
     assert spec["blockDeviceMappings"][0]["ebs"]["encrypted"] is True
     pool_spec = pool.inputs["spec"]
-    requirements = {r["key"]: r["values"] for r in pool_spec["template"]["spec"]["requirements"]}
+    requirements = {
+        r["key"]: r.get("values", r["operator"])
+        for r in pool_spec["template"]["spec"]["requirements"]
+    }
     assert requirements["karpenter.sh/capacity-type"] == ["spot"]
     assert requirements["kubernetes.io/arch"] == ["arm64"]
     assert pool_spec["limits"] == {"cpu": "8", "memory": "32Gi"}
@@ -182,7 +189,8 @@ def test_node_class_and_pool(run_dev):
 def test_karpenter_defaults_allow_spot_and_on_demand_on_both_architectures(run_dev):
     pool = run_dev(computeMode="karpenter").one("kubernetes:karpenter.sh/v1:NodePool")
     requirements = {
-        r["key"]: r["values"] for r in pool.inputs["spec"]["template"]["spec"]["requirements"]
+        r["key"]: r.get("values", r["operator"])
+        for r in pool.inputs["spec"]["template"]["spec"]["requirements"]
     }
     assert requirements["karpenter.sh/capacity-type"] == ["spot", "on-demand"]
     assert requirements["kubernetes.io/arch"] == ["arm64", "amd64"]

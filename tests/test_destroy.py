@@ -125,3 +125,53 @@ def test_without_the_egress_dependency_the_nat_path_would_go_first(run_dev):
         wave[r.urn] for r in registrations if release("aws-load-balancer-controller")(r)
     )
     assert min(wave[r.urn] for r in registrations if egress(r)) <= controller
+
+
+def role_attachment_of(role_suffix):
+    """RolePolicyAttachments of the role whose logical name ends with ``role_suffix``."""
+    return lambda r: (
+        r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+        and (r.parent.rsplit("::", 1)[-1].endswith(role_suffix))
+    )
+
+
+@pytest.mark.parametrize("gpu", [False, True])
+def test_a_karpenter_destroy_deletes_pools_then_classes_then_what_their_nodes_need(run_dev, gpu):
+    """An EC2NodeClass's finalizer waits for every NodeClaim that uses it (karpenter v1.14.1
+    pkg/controllers/nodeclass/controller.go:214-226): the NodePools go first (their NodeClaims
+    terminated by the controller), then the classes, then the node role's policies, the node
+    access entry, the controller, its identity, its queue and its egress."""
+    overrides: dict[str, object] = {"computeMode": "karpenter"}
+    if gpu:
+        overrides["gpu"] = {"nodePool": True}
+    plan, at = waves(run_dev, **overrides)
+    wave = wave_of(plan.graph)
+    pools = at(of_type("kubernetes:karpenter.sh/v1:NodePool"))
+    classes = at(of_type("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"))
+    assert len(pools) == len(classes) == (2 if gpu else 1)
+    class_wave = {
+        r.inputs["metadata"]["name"]: wave[r.urn]
+        for r in plan.registrations
+        if r.type == "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+    }
+    for pool in plan.registrations:
+        if pool.type == "kubernetes:karpenter.sh/v1:NodePool":
+            used = pool.inputs["spec"]["template"]["spec"]["nodeClassRef"]["name"]
+            assert wave[pool.urn] < class_wave[used], pool.name  # each pool before its class
+    node_policies = at(role_attachment_of("-karpenter-node-role"))
+    assert len(node_policies) >= 3
+
+    def karpenters(token):
+        return at(lambda r: r.type == token and "-karpenter-" in r.name)
+
+    needed = {
+        "node role policies": node_policies,
+        "node access entry": karpenters("aws:eks/accessEntry:AccessEntry"),
+        "controller": at(release("karpenter")),
+        "controller policies": at(role_attachment_of("-karpenter-controller-role")),
+        "pod identity": karpenters("aws:eks/podIdentityAssociation:PodIdentityAssociation"),
+        "queue": at(of_type("aws:sqs/queue:Queue")),
+        "egress": at(egress),
+    }
+    for what, found in needed.items():
+        assert found and max(classes) < min(found), what

@@ -9,7 +9,12 @@ from conftest import NO_EGRESS_NEEDED
 
 from eks_platform.offline.cli import main as plan_main
 from eks_platform.offline.diff import diff_plans
-from eks_platform.offline.forecast import replace_on
+from eks_platform.offline.forecast import (
+    NODE_CLASS_TYPE,
+    NODE_POOL_TYPE,
+    karpenter_drift,
+    replace_on,
+)
 from eks_platform.offline.plan import build_plan
 from eks_platform.offline.pulumi_eks import with_modelled
 
@@ -201,3 +206,71 @@ def test_a_stack_of_0_5_takes_its_associations_over_through_their_aliases(run_de
     bare = {**current, "resources": [{**r, "aliases": []} for r in current["resources"]]}
     naive = diff_plans(_as_before_0_6(per_az), bare)
     assert len([u for u in naive.added if ASSOCIATION in u]) == 4
+
+
+# --- issue 23, point 13: Karpenter drift is a disruption of an in-place update --------------------
+
+
+@pytest.fixture
+def karpenter_base(run_dev, tmp_path):
+    path = tmp_path / "karpenter.json"
+    plan = build_plan(run_dev(computeMode="karpenter", gpu={"nodePool": True}))
+    path.write_text(json.dumps(plan.to_json(), default=str))
+    return str(path)
+
+
+def test_new_tags_replace_every_karpenter_node(capsys, karpenter_base):
+    """spec.tags is in the EC2NodeClass hash (karpenter v1.14.1 pkg/apis/v1/ec2nodeclass.go)."""
+    code, changes = forecast_of(
+        capsys,
+        karpenter_base,
+        "computeMode=karpenter",
+        'gpu={"nodePool": true}',
+        'tags={"team": "payments"}',
+    )
+    assert code == 1
+    for name in (
+        "eks-platform-dev-karpenter-node-class",
+        "eks-platform-dev-karpenter-gpu-node-class",
+    ):
+        change = changes[name]
+        assert change["action"] == "update" and "spec.tags.team changed" in change["reasons"]
+        assert change["disruption"].startswith("replaces every Karpenter node of the class")
+    # A tag on AWS resources only is not a node disruption.
+    assert not changes["eks-platform-dev-karpenter-interruptions"]["disruption"]
+
+
+def test_a_new_node_ami_and_new_requirements_name_the_nodes_they_replace(capsys, karpenter_base):
+    code, changes = forecast_of(
+        capsys,
+        karpenter_base,
+        "computeMode=karpenter",
+        'gpu={"nodePool": true}',
+        'karpenter={"amiAlias": "al2023@v20260724", "capacityTypes": ["on-demand"]}',
+    )
+    assert code == 1
+    ami = changes["eks-platform-dev-karpenter-node-class"]["disruption"]
+    assert "replaces every Karpenter node of the class once the AMI it selects changes" in ami
+    pool = changes["eks-platform-dev-karpenter-node-pool"]["disruption"]
+    assert pool.startswith("replaces the pool's nodes that no longer meet its requirements")
+
+
+@pytest.mark.parametrize(
+    ("kind", "keys", "expected"),
+    [
+        ("NodePool", ["spec.template.spec.nodeClassRef.name"], "replaces every Karpenter node"),
+        ("NodePool", ["spec.template.metadata.labels.team"], "replaces every Karpenter node"),
+        ("NodePool", ["spec.limits.cpu", "spec.weight"], ""),
+        ("EC2NodeClass", ["spec.blockDeviceMappings[0].ebs.volumeSize"], "replaces every"),
+        ("EC2NodeClass", ["spec.metadataOptions.httpPutResponseHopLimit"], "replaces every"),
+        (
+            "EC2NodeClass",
+            ["spec.subnetSelectorTerms[0].id"],
+            "replaces the Karpenter nodes in subnets",
+        ),
+    ],
+)
+def test_which_karpenter_fields_drift_nodes(kind, keys, expected):
+    token = {"NodePool": NODE_POOL_TYPE, "EC2NodeClass": NODE_CLASS_TYPE}[kind]
+    found = karpenter_drift(token, keys)
+    assert found.startswith(expected) if expected else found == ""

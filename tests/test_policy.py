@@ -141,6 +141,10 @@ KUBERNETES_CASES = [
     ("gpu-capacity-guarded", "kubernetes:karpenter.sh/v1:NodePool",
      {"spec": {"template": {"spec": {"taints": [{"key": "nvidia.com/gpu"}], "requirements": []}}, "limits": {"nvidia.com/gpu": "4"}}},
      {"spec": {"template": {"spec": {"requirements": [{"key": "karpenter.k8s.aws/instance-family", "values": ["g6"]}]}}}}),
+    # A pool that excludes GPUs (the default pool, issue 23) is not a GPU pool; one that asks for them is.
+    ("gpu-capacity-guarded", "kubernetes:karpenter.sh/v1:NodePool",
+     {"spec": {"template": {"spec": {"requirements": [{"key": "karpenter.k8s.aws/instance-gpu-count", "operator": "DoesNotExist"}]}}}},
+     {"spec": {"template": {"spec": {"requirements": [{"key": "karpenter.k8s.aws/instance-gpu-count", "operator": "Exists"}]}}}}),
 ]  # fmt: skip
 
 

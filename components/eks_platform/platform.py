@@ -14,10 +14,12 @@ from .args.addons import LOCKED_ADDONS, addon_version
 from .args.cidr import plan_subnets
 from .args.component import EksPlatformArgs
 from .args.compute import (
+    ACCELERATOR_LABEL,
     GPU_TAINT,
     KarpenterArgs,
     NodeGroupArgs,
     TaintArgs,
+    accelerator_label_value,
     device_plugin_needed,
 )
 from .args.config import ConfigError, ConfigProblem, PlatformArgs
@@ -208,7 +210,8 @@ Karpenter and the load balancer controller tolerate it; DaemonSets tolerate ever
 
 def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
     """The node groups to create: in Karpenter mode the first one runs only the system; GPU
-    groups are tainted and labelled for the device plugin and for workloads."""
+    groups are tainted and labelled for the device plugin, the Cluster Autoscaler and
+    workloads."""
     groups = list(args.node_groups)
     if args.compute_mode == "karpenter" and groups:
         first = groups[0]
@@ -220,7 +223,11 @@ def node_groups_for(args: PlatformArgs) -> list[NodeGroupArgs]:
         taints = list(group.taints)
         if not any(t.key == GPU_TAINT.key for t in taints):
             taints.append(GPU_TAINT)
-        labels = {**gpu_node_labels(group.needs_device_plugin), **group.labels}
+        labels = {
+            **gpu_node_labels(group.needs_device_plugin),
+            ACCELERATOR_LABEL: accelerator_label_value(group.instance_types),
+            **group.labels,
+        }
         groups[index] = group.model_copy(update={"taints": taints, "labels": labels})
     return groups
 
@@ -578,6 +585,7 @@ class EksPlatform(pulumi.ComponentResource):
             kubeconfig=pulumi.Output.secret(control_plane.kubeconfig_json),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        karpenter = None
         if mode == "karpenter":
             karpenter = Karpenter(
                 f"{name}-karpenter",
@@ -590,6 +598,7 @@ class EksPlatform(pulumi.ComponentResource):
                     egress=network.egress,
                     # A brought VPC's subnets carry no karpenter.sh/discovery tag: by id.
                     subnet_ids=args.existing_private_subnet_ids if args.uses_existing_vpc else (),
+                    gpu_node_class=args.gpu.node_pool,
                 ),
                 provider,
                 context,
@@ -607,6 +616,7 @@ class EksPlatform(pulumi.ComponentResource):
                     device_plugin=needs_device_plugin(args),
                     auto_mode=mode == "auto",
                     workers_ready=app_ready,
+                    node_class=karpenter.gpu_node_class if karpenter else None,
                 ),
                 provider,
                 opts=pulumi.ResourceOptions(parent=self),

@@ -39,7 +39,7 @@ class NodeGroupInput(TypedDict, total=False):
     max_size: int
     """Maximum number of nodes."""
     disk_size_gib: int
-    """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot."""
+    """GiB of gp3, encrypted (root; data on Bottlerocket); at least 20 (the AMI); NVIDIA: 80."""
     labels: dict[str, str]
     """Kubernetes labels on every node."""
     taints: list[TaintInput]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
+from functools import cache
+from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from .rules import (
     DNS_LABEL_PATTERN,
@@ -34,14 +37,30 @@ AmiType = Literal[
     "BOTTLEROCKET_ARM_64_NVIDIA",
 ]
 
-# EC2 families with whole NVIDIA GPUs, as Karpenter v1.14.1's generated instance-type reference
-# lists them (website/content/en/docs/reference/instance-types.md: instance-gpu-manufacturer
-# nvidia, instance-gpu-count >= 1). g5g is the one arm64 family. Left out: g4ad (AMD), g6f and
-# gr6f (fractional L4: no whole nvidia.com/gpu to request), inf/trn (Neuron), dl1 (Gaudi).
-NVIDIA_GPU_FAMILIES = (
-    "g4dn", "g5", "g5g", "g6", "g6e", "gr6", "g7e",
-    "p3", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "p6-b200", "p6-b300",
-)  # fmt: skip
+# EC2 families with whole NVIDIA GPUs, and their GPU, as Karpenter v1.14.1's generated
+# instance-type reference lists them (website/content/en/docs/reference/instance-types.md:
+# instance-gpu-manufacturer nvidia, instance-gpu-count >= 1, instance-gpu-name). g5g is the one
+# arm64 family. Left out: g4ad (AMD), g6f and gr6f (fractional L4: no whole nvidia.com/gpu to
+# request), inf/trn (Neuron), dl1 (Gaudi). p3 (V100) is no longer in that reference: its GPU
+# name is from the EC2 accelerated-computing specifications, not checked against an API here.
+NVIDIA_GPU_MODELS = {
+    "g4dn": "t4", "g5": "a10g", "g5g": "t4g", "g6": "l4", "g6e": "l40s", "gr6": "l4",
+    "g7e": "rtx-pro-server-6000", "p3": "v100", "p3dn": "v100", "p4d": "a100", "p4de": "a100",
+    "p5": "h100", "p5e": "h200", "p5en": "h200", "p6-b200": "b200", "p6-b300": "b300",
+}  # fmt: skip
+NVIDIA_GPU_FAMILIES = tuple(NVIDIA_GPU_MODELS)
+ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
+"""The Cluster Autoscaler treats a node carrying this label as a GPU node, and so waits for the
+device plugin instead of adding nodes (kubernetes/autoscaler cluster-autoscaler-chart-9.59.0
+cluster-autoscaler/cloudprovider/aws/aws_cloud_provider.go:50, utils/gpu/gpu.go:126-134; its AWS
+README.md:272-286: value ``<gpu-type>``, which varies by instance type)."""
+GPU_DISK_GIB = 80
+"""Root volume of GPU nodes by default (CUDA and framework images take gigabytes; the AL2023
+NVIDIA AMI's 20 GiB snapshot leaves little room): EKS Auto Mode's default node storage,
+ephemeralStorage 80Gi (EKS user guide automode/create-node-class.adoc lines 89-91). An AWS
+default for all Auto Mode nodes, not a GPU-specific requirement."""
+GPU_NODE_CLASS = "gpu"
+"""Name of the EC2NodeClass of Karpenter's GPU NodePool (its larger root volume)."""
 GPU_TAINT_KEY = "nvidia.com/gpu"
 GPU_NODE_POOL = "gpu"
 """Name of the GPU NodePool (the plan prices it apart: idle, it holds no node)."""
@@ -60,6 +79,22 @@ NODE_GROUP_NAME_PATTERN = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,62}")
 INSTANCE_TYPE_PATTERN = re.compile(
     r"(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z-]*(-[a-z]+\d+)?)\.[a-z0-9]+"
 )
+
+
+@cache
+def auto_mode_gpu_families() -> tuple[str, ...]:
+    """NVIDIA GPU families EKS Auto Mode launches: its documented accelerated families
+    (data/auto_mode_instance_families.json, with source and date) that have whole NVIDIA GPUs."""
+    text = resources.files("eks_platform").joinpath("data", "auto_mode_instance_families.json")
+    accelerated = set(json.loads(text.read_text())["accelerated"])
+    return tuple(family for family in NVIDIA_GPU_FAMILIES if family in accelerated)
+
+
+def accelerator_label_value(instance_types: list[str]) -> str:
+    """The Cluster Autoscaler's ``<gpu-type>`` for a group: nvidia-<GPU> (nvidia-a10g) when all
+    its types share one GPU, else nvidia."""
+    models = {NVIDIA_GPU_MODELS.get(instance_family(t)) for t in instance_types}
+    return f"nvidia-{models.pop()}" if len(models) == 1 and None not in models else "nvidia"
 
 
 def instance_family(instance_type: str) -> str:
@@ -156,7 +191,7 @@ class NodeGroupArgs(BaseModel):
     max_size: Count = Field(default=3, ge=1, le=MAX_NODES_PER_GROUP)
     """Maximum number of nodes."""
     disk_size_gib: Count = Field(default=MIN_DISK_GIB, le=16384)
-    """Volume in GiB (root; data on Bottlerocket), gp3, encrypted; at least 20, the AMI snapshot."""
+    """GiB of gp3, encrypted (root; data on Bottlerocket); at least 20 (the AMI); NVIDIA: 80."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Kubernetes labels on every node."""
     taints: list[TaintArgs] = Field(default_factory=list)
@@ -165,6 +200,17 @@ class NodeGroupArgs(BaseModel):
     """Pinned EKS AMI release of kubernetesVersion (1.35.3-20260724); empty: the latest."""
     autoscaled: bool = False
     """True when an autoscaler owns the node count: later deployments leave desiredSize alone."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gpu_sized_volume(cls, data: object) -> object:
+        """An NVIDIA group without diskSizeGib gets GPU_DISK_GIB, not the AMI's 20."""
+        if not isinstance(data, dict) or "diskSizeGib" in data or "disk_size_gib" in data:
+            return data
+        ami_type = data.get("amiType", data.get("ami_type"))
+        if isinstance(ami_type, str) and ami_type.endswith("_NVIDIA"):
+            return {**data, "disk_size_gib": GPU_DISK_GIB}
+        return data
 
     @field_validator("name")
     @classmethod

@@ -31,6 +31,7 @@ from .compute import (
     KarpenterArgs,
     NodeGroupArgs,
     TaintArgs,
+    auto_mode_gpu_families,
     device_plugin_needed,
 )
 from .regions import ELB_ALIAS_ZONE_REGIONS, REGIONS, SUPPORTED_REGIONS
@@ -604,6 +605,16 @@ class PlatformArgs(BaseModel):
             raise problem(
                 "gpu.nodePool needs computeMode karpenter or auto; with managed node groups, add "
                 "a group with an NVIDIA amiType (such as AL2023_x86_64_NVIDIA) and minSize 0"
+            )
+        allowed = auto_mode_gpu_families()
+        outside = [family for family in value.instance_families if family not in allowed]
+        if value.node_pool and mode == "auto" and outside:
+            # Auto Mode launches only the families its user guide lists (automode-learn-instances).
+            raise problem(
+                "gpu.instanceFamilies lists {outside}, which EKS Auto Mode does not launch (its "
+                "GPU NodePool would never get a node); with computeMode auto use {allowed}",
+                outside=", ".join(outside),
+                allowed=", ".join(allowed),
             )
         groups = info.data.get("node_groups") or []
         gpu_groups = [g for g in groups if g.is_gpu] if mode != "auto" else []

@@ -45,6 +45,67 @@ DISRUPTION = {
     "kubernetes:core/v1:Service": "its load balancer is deleted; a new one gets a new DNS name",
     "kubernetes:core/v1:Namespace": "everything in the namespace is deleted",
 }
+NODE_CLASS_TYPE = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+NODE_POOL_TYPE = "kubernetes:karpenter.sh/v1:NodePool"
+NODE_CLASS_UNHASHED = {
+    # hash:"ignore" in karpenter v1.14.1 pkg/apis/v1/ec2nodeclass.go (lines 40, 48, 55, 67, 76,
+    # 85); every other spec field is in EC2NodeClass.Hash (lines 597-610), and a NodeClaim whose
+    # recorded hash differs is drifted (pkg/cloudprovider/drift.go:181-194, NodeClassDrift).
+    "subnetSelectorTerms": "replaces the Karpenter nodes in subnets it no longer selects "
+    "(SubnetDrift, pkg/cloudprovider/drift.go:112-123)",
+    "securityGroupSelectorTerms": "replaces the Karpenter nodes whose security groups it no "
+    "longer selects (SecurityGroupDrift, pkg/cloudprovider/drift.go:130-137)",
+    "capacityReservationSelectorTerms": "replaces the Karpenter nodes in reservations it no "
+    "longer selects (CapacityReservationDrift, pkg/cloudprovider/drift.go:148-162)",
+    "amiSelectorTerms": "replaces every Karpenter node of the class once the AMI it selects "
+    "changes (AMIDrift, pkg/cloudprovider/drift.go:84-105)",
+    "ipPrefixCount": "",
+    "amiFamily": "",
+}
+EVERY_NODE = "replaces every Karpenter node"
+
+
+def karpenter_drift(type_token: str, keys: list[str]) -> str:
+    """What an in-place update of a Karpenter NodePool or EC2NodeClass does to its nodes: the
+    controller replaces ("drifts") nodes whose recorded hash no longer matches, or that no
+    longer match a dynamic selector. Empty when the change touches no node."""
+
+    def field(key: str, prefix: str) -> str | None:
+        if not key.startswith(prefix):
+            return None
+        return key[len(prefix) :].split(".", 1)[0].split("[", 1)[0]
+
+    notes: list[str] = []
+    if type_token == NODE_CLASS_TYPE:
+        fields = sorted({f for key in keys if (f := field(key, "spec."))})
+        hashed = [f for f in fields if f not in NODE_CLASS_UNHASHED]
+        if hashed:
+            notes.append(
+                f"{EVERY_NODE} of the class: {', '.join(hashed)} are in the EC2NodeClass hash "
+                "(karpenter v1.14.1 pkg/apis/v1/ec2nodeclass.go:597-610, NodeClassDrift)"
+            )
+        notes += [NODE_CLASS_UNHASHED[f] for f in fields if NODE_CLASS_UNHASHED.get(f)]
+    elif type_token == NODE_POOL_TYPE:
+        fields = sorted({f for key in keys if (f := field(key, "spec.template.spec."))})
+        template = [key for key in keys if key.startswith("spec.template.")]
+        if any(f != "requirements" for f in fields) or any(
+            key.startswith("spec.template.metadata") for key in template
+        ):
+            # NodePool.Hash covers spec.template but its requirements (karpenter core
+            # pkg/apis/v1/nodepool.go:336-342, nodeclaim.go:47 hash:"ignore";
+            # pkg/controllers/nodeclaim/disruption/drift.go:154-167, NodePoolDrifted).
+            notes.append(
+                f"{EVERY_NODE} of the pool: its spec.template is the NodePool hash "
+                "(karpenter core pkg/apis/v1/nodepool.go:336-342, NodePoolDrifted)"
+            )
+        if "requirements" in fields:
+            notes.append(
+                "replaces the pool's nodes that no longer meet its requirements "
+                "(RequirementsDrifted, pkg/controllers/nodeclaim/disruption/drift.go:170-176)"
+            )
+    return "; ".join(notes)
+
+
 NODE_DRAIN_SECONDS = 400
 """A managed node group's nodes drained and replaced (341-403 s for one node, 2026 logs)."""
 
@@ -177,7 +238,13 @@ def forecast(
                 urn, kind, "replace", [f"{key} changed (forces replacement)" for key in forcing]
             )
         else:
-            changes[urn] = Change(urn, kind, "update", [f"{key} changed" for key in keys])
+            changes[urn] = Change(
+                urn,
+                kind,
+                "update",
+                [f"{key} changed" for key in keys],
+                disruption=karpenter_drift(kind, keys),
+            )
     _follow_replacements(new, old, names, changes)
     for change in changes.values():
         if change.action in ("replace", "delete"):

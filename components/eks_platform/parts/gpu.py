@@ -11,7 +11,9 @@ Which nodes need what (sources cited where used):
 - Auto Mode runs the plugin itself, invisibly (EKS user guide, auto-accelerated): nothing here.
 Every GPU node is tainted ``nvidia.com/gpu=true:NoSchedule`` (Karpenter's GPU NodePool example,
 docs/concepts/nodepools.md), which the chart already tolerates (values.yaml lines 86-93), and
-labelled ``eks-platform/gpu=nvidia`` for workloads to select.
+labelled ``eks-platform/gpu=nvidia`` for workloads to select (the smoke test does).
+Karpenter's GPU NodePool uses its own EC2NodeClass (a larger root volume) and a weight, so it is
+tried before the default pool, which excludes accelerators (parts/karpenter.py NO_ACCELERATOR).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..args.compute import GPU_NODE_POOL, GPU_TAINT, GPU_TAINT_KEY, GpuArgs
+from ..args.compute import GPU_NODE_CLASS, GPU_NODE_POOL, GPU_TAINT, GPU_TAINT_KEY, GpuArgs
 from ..args.rules import RESTRICTED_NAMESPACE_LABELS
 
 DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
@@ -34,6 +36,10 @@ GPU_NODE_LABEL = "eks-platform/gpu"
 # nvidia/cuda base images set NVIDIA_DRIVER_CAPABILITIES=compute,utility, so the container
 # toolkit injects nvidia-smi. The tag is not checked against the registry from here.
 SMOKE_TEST_IMAGE = "nvcr.io/nvidia/cuda:12.5.0-base-ubuntu22.04"
+GPU_POOL_WEIGHT = 10
+"""Karpenter tries NodePools by weight, then by name (karpenter core pkg/utils/nodepool/
+nodepool.go:157-171): any weight above the default pool's none puts the GPU pool first. The CRD
+allows 1-100 (karpenter.sh_nodepools.yaml)."""
 
 
 def gpu_node_labels(device_plugin: bool) -> dict[str, str]:
@@ -59,7 +65,7 @@ def device_plugin_values() -> dict[str, Any]:
 def gpu_node_pool(settings: GpuArgs, *, auto_mode: bool) -> dict[str, Any]:
     """A NodePool of GPU families only, tainted, capped in GPUs, emptied when idle.
 
-    Karpenter: the default EC2NodeClass and ``karpenter.k8s.aws/instance-family``
+    Karpenter: the GPU EC2NodeClass and ``karpenter.k8s.aws/instance-family``
     (pkg/apis/v1/labels.go line 150). Auto Mode: its built-in NodeClass ``default`` and the
     ``eks.amazonaws.com/`` keys (EKS user guide automode/create-node-pool.adoc, lines 43-70 and
     the supported-labels table). ``limits`` takes any resource name (karpenter.sh_nodepools.yaml
@@ -69,9 +75,10 @@ def gpu_node_pool(settings: GpuArgs, *, auto_mode: bool) -> dict[str, Any]:
     node_class = (
         {"group": "eks.amazonaws.com", "kind": "NodeClass", "name": "default"}
         if auto_mode
-        else {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"}
+        else {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": GPU_NODE_CLASS}
     )
     return {
+        "weight": GPU_POOL_WEIGHT,
         "template": {
             "metadata": {"labels": gpu_node_labels(device_plugin=not auto_mode)},
             "spec": {
@@ -98,7 +105,8 @@ def gpu_node_pool(settings: GpuArgs, *, auto_mode: bool) -> dict[str, Any]:
 
 
 def smoke_test_job() -> dict[str, Any]:
-    """A Job that takes one GPU and runs nvidia-smi, under the restricted profile."""
+    """A Job that takes one GPU and runs nvidia-smi, under the restricted profile, on a node of
+    the platform's GPU capacity (its label and taint), never on whatever else has a GPU."""
     return {
         "backoffLimit": 1,
         "template": {
@@ -111,6 +119,7 @@ def smoke_test_job() -> dict[str, Any]:
                     "runAsGroup": 10001,
                     "seccompProfile": {"type": "RuntimeDefault"},
                 },
+                "nodeSelector": {GPU_NODE_LABEL: "nvidia"},
                 "tolerations": [
                     {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}
                 ],
@@ -148,6 +157,9 @@ class GpuComponentArgs:
     """Auto Mode: its own NodeClass and device plugin."""
     workers_ready: Sequence[pulumi.Resource]
     """Nodes and CoreDNS (and Karpenter's NodePool, whose CRDs and webhooks it brings)."""
+    node_class: pulumi.Resource | None = None
+    """Karpenter's GPU EC2NodeClass: the GPU NodePool depends on it, so a destroy deletes the
+    pool (and its nodes) before the class, whose finalizer waits for them."""
 
 
 class Gpu(pulumi.ComponentResource):
@@ -188,7 +200,14 @@ class Gpu(pulumi.ComponentResource):
                     kind="NodePool",
                     metadata={"name": GPU_NODE_POOL},
                     spec=gpu_node_pool(args.settings, auto_mode=args.auto_mode),
-                    opts=after,
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        provider=provider,
+                        depends_on=[
+                            *args.workers_ready,
+                            *([args.node_class] if args.node_class else []),
+                        ],
+                    ),
                 )
             )
         if args.settings.smoke_test:

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ..args.compute import KarpenterArgs
+from ..args.compute import GPU_DISK_GIB, GPU_NODE_CLASS, MIN_DISK_GIB, KarpenterArgs
 from .iam import POD_IDENTITY_TRUST, AwsContext, service_role
 from .iam import node_role as make_node_role
 
@@ -29,15 +29,28 @@ CHART_VERSION = "1.14.1"  # the release the policies in data/ come from
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "karpenter"
 POLICY_FILE = "karpenter_controller_policies.json"
-# EventBridge detail types Karpenter acts on (the getting-started CloudFormation's rules). The
-# keys name the rules and their targets ("<platform>-karpenter-<key>-target"): short, so that
-# both fit EventBridge's 64 characters with Pulumi's suffix (args.rules.COMPONENT_NAME_MAX).
+# EventBridge detail types Karpenter acts on: the five rules of the getting-started
+# CloudFormation (v1.14.1 website/content/en/docs/getting-started/getting-started-with-karpenter/
+# cloudformation.yaml lines 410-463), each parsed by pkg/controllers/interruption/messages/*
+# (capacityreservationinterruption/parser.go:42-43 for the fifth). The keys name the rules and
+# their targets ("<platform>-karpenter-<key>-target"): short, so that both fit EventBridge's 64
+# characters with Pulumi's suffix (args.rules.COMPONENT_NAME_MAX).
 INTERRUPTION_EVENTS = {
     "spot": ("aws.ec2", "EC2 Spot Instance Interruption Warning"),
     "rebalance": ("aws.ec2", "EC2 Instance Rebalance Recommendation"),
     "state": ("aws.ec2", "EC2 Instance State-change Notification"),
     "health": ("aws.health", "AWS Health Event"),
+    "reservation": ("aws.ec2", "EC2 Capacity Reservation Instance Interruption Warning"),
 }
+# Karpenter's own test for "no accelerator": the standard (non-GPU) AMI is chosen for instance
+# types where both labels do not exist (v1.14.1 pkg/providers/amifamily/types.go lines 86-99).
+# It sets them from the EC2 API's GpuInfo, InferenceAcceleratorInfo and NeuronInfo
+# (pkg/providers/instancetype/types.go lines 271-290; names in pkg/apis/v1/labels.go 162-166), so
+# they cover NVIDIA, AMD, Gaudi, Inferentia and Trainium types alike (p, g, gr, dl, inf, trn).
+NO_ACCELERATOR = [
+    {"key": "karpenter.k8s.aws/instance-gpu-count", "operator": "DoesNotExist"},
+    {"key": "karpenter.k8s.aws/instance-accelerator-count", "operator": "DoesNotExist"},
+]
 
 
 @cache
@@ -59,10 +72,14 @@ def controller_policies(variables: dict[str, str]) -> dict[str, str]:
 
 
 def node_class(
-    role_name: str, cluster_name: str, ami_alias: str, subnet_ids: Sequence[str] = ()
+    role_name: str,
+    cluster_name: str,
+    ami_alias: str,
+    subnet_ids: Sequence[str] = (),
+    volume_gib: int = MIN_DISK_GIB,
 ) -> dict[str, Any]:
     """EC2NodeClass: AL2023, subnets (by id when given, else by the discovery tag the platform's
-    network sets) and security groups by tag, IMDSv2 hop 1, encrypted gp3."""
+    network sets) and security groups by tag, IMDSv2 hop 1, encrypted gp3 of ``volume_gib``."""
     subnets = (
         [{"id": subnet} for subnet in subnet_ids]
         if subnet_ids
@@ -82,14 +99,17 @@ def node_class(
         "blockDeviceMappings": [
             {
                 "deviceName": "/dev/xvda",
-                "ebs": {"volumeSize": "20Gi", "volumeType": "gp3", "encrypted": True},
+                "ebs": {"volumeSize": f"{volume_gib}Gi", "volumeType": "gp3", "encrypted": True},
             }
         ],
     }
 
 
 def node_pool(settings: KarpenterArgs) -> dict[str, Any]:
-    """NodePool: the capacity types and architectures allowed, consolidation, a cost ceiling."""
+    """NodePool: the capacity types and architectures allowed, no GPU or other accelerator
+    (Karpenter would otherwise fall through to this pool once the GPU pool's limits are used up,
+    karpenter core pkg/controllers/provisioning/scheduling/scheduler.go lines 706-721, and give a
+    GPU pod a node without the GPU pool's taint and labels), consolidation, a cost ceiling."""
 
     def requirement(key: str, values: list[str]) -> dict[str, Any]:
         return {"key": key, "operator": "In", "values": values}
@@ -106,6 +126,7 @@ def node_pool(settings: KarpenterArgs) -> dict[str, Any]:
                     requirement("karpenter.sh/capacity-type", list(settings.capacity_types)),
                     requirement("kubernetes.io/arch", list(settings.architectures)),
                     requirement("kubernetes.io/os", ["linux"]),
+                    *NO_ACCELERATOR,
                 ],
                 "expireAfter": "720h",
             }
@@ -134,6 +155,8 @@ class KarpenterComponentArgs:
     pods) after the NodePool goes, so these must go only after it."""
     subnet_ids: Sequence[str] = ()
     """Subnets for the nodes, by id: for a brought VPC, whose subnets carry no discovery tag."""
+    gpu_node_class: bool = False
+    """Also an EC2NodeClass for the GPU NodePool, with a larger root volume."""
 
 
 class Karpenter(pulumi.ComponentResource):
@@ -142,6 +165,8 @@ class Karpenter(pulumi.ComponentResource):
     node_role_arn: pulumi.Output[str]
     node_pool: k8s.apiextensions.CustomResource
     """The NodePool: workloads that run on Karpenter's nodes wait for it."""
+    gpu_node_class: k8s.apiextensions.CustomResource | None
+    """The GPU NodePool's EC2NodeClass, if asked for: that NodePool must depend on it."""
 
     def __init__(
         self,
@@ -160,13 +185,17 @@ class Karpenter(pulumi.ComponentResource):
             parent=self,
             description="Nodes Karpenter launches",
         )
+        # A node needs its role's policies from before it joins until after it is terminated:
+        # the access entry and the node classes depend on them, so they exist first and, on
+        # destroy, go only after the classes (whose finalizer waits for every NodeClaim).
+        node_policies = list(node_role.attachments)
         access_entry = aws.eks.AccessEntry(
             f"{name}-node-access",
             cluster_name=args.cluster_name,
             principal_arn=node_role.role.arn,
             type="EC2_LINUX",
             tags=args.tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=node_policies),
         )
         queue = aws.sqs.Queue(
             f"{name}-interruptions",
@@ -289,28 +318,49 @@ class Karpenter(pulumi.ComponentResource):
                 ],
             ),
         )
-        # The custom resources wait for the controller (and so for the CRDs and its webhooks).
-        resource_opts = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[release])
-        k8s.apiextensions.CustomResource(
-            f"{name}-node-class",
-            api_version="karpenter.k8s.aws/v1",
-            kind="EC2NodeClass",
-            metadata={"name": "default"},
-            spec=pulumi.Output.all(node_role.role.name, args.cluster_name).apply(
-                lambda v: {
-                    **node_class(v[0], v[1], args.settings.ami_alias, args.subnet_ids),
-                    "tags": dict(args.tags),
-                }
-            ),
-            opts=resource_opts,
+        # Destroy order (the reverse of these dependencies): the NodePools first, whose NodeClaims
+        # the controller drains and terminates; then the EC2NodeClasses, whose finalizer waits for
+        # every NodeClaim that uses them (karpenter v1.14.1 pkg/controllers/nodeclass/
+        # controller.go:214-226) and then deletes instance profiles and launch templates through
+        # the controller; then the controller (its identity, queue and egress after it) and the
+        # node role's policies and access entry. Nothing orders a NodePool after its class
+        # otherwise: the spec names the class by a plain string.
+        class_opts = pulumi.ResourceOptions(
+            parent=self,
+            provider=provider,
+            depends_on=[release, access_entry, *node_policies],
         )
+        classes = {"default": MIN_DISK_GIB}
+        if args.gpu_node_class:
+            classes[GPU_NODE_CLASS] = GPU_DISK_GIB
+        node_classes = {
+            class_name: k8s.apiextensions.CustomResource(
+                f"{name}-node-class"
+                if class_name == "default"
+                else f"{name}-{class_name}-node-class",
+                api_version="karpenter.k8s.aws/v1",
+                kind="EC2NodeClass",
+                metadata={"name": class_name},
+                spec=pulumi.Output.all(node_role.role.name, args.cluster_name).apply(
+                    lambda v, gib=gib: {
+                        **node_class(v[0], v[1], args.settings.ami_alias, args.subnet_ids, gib),
+                        "tags": dict(args.tags),
+                    }
+                ),
+                opts=class_opts,
+            )
+            for class_name, gib in classes.items()
+        }
+        self.gpu_node_class = node_classes.get(GPU_NODE_CLASS)
         self.node_pool = k8s.apiextensions.CustomResource(
             f"{name}-node-pool",
             api_version="karpenter.sh/v1",
             kind="NodePool",
             metadata={"name": "default"},
             spec=node_pool(args.settings),
-            opts=resource_opts,
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=provider, depends_on=[release, node_classes["default"]]
+            ),
         )
         self.node_role_arn = node_role.role.arn
         self.register_outputs({"nodeRoleArn": self.node_role_arn})
