@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from eks_platform.offline.recorder import SECRET_MARKER
+import pulumi
+from conftest import PROJECT_DIR
+
+from eks_platform.offline import run_stack
+from eks_platform.offline.mocks import PlatformMocks
+from eks_platform.offline.recorder import SECRET_MARKER, RecordingMonitor
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SERVICE = "kubernetes:core/v1:Service"
@@ -303,3 +308,35 @@ def test_brought_vpc_alb_goes_into_the_subnets_for_its_scheme(run_dev):
     }
     assert ALB_SUBNETS not in annotations_of(brought, INGRESS)
     assert run_dev(**auto, workload=alb).one(PARAMS).inputs["spec"] == {"scheme": "internet-facing"}
+
+
+def _brought_run(overrides, zones):
+    """Error message (None when it deploys) and registrations of dev with a brought VPC whose
+    subnets lie in ``zones`` (id -> zone)."""
+    monitor = RecordingMonitor(PlatformMocks("us-west-2", subnet_zones=zones))
+    try:
+        run = run_stack(PROJECT_DIR, "dev", {**BROUGHT, **overrides}, monitor=monitor)
+    except pulumi.RunError as error:
+        return str(error), [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
+    return None, run
+
+
+def test_brought_subnets_give_the_load_balancer_one_subnet_per_zone():
+    """Two listed subnets in one zone: the controller would refuse the list (v3.5.0
+    subnet_resolver.go validateSubnetsAZExclusivity), so the first of each zone goes in; an ALB
+    left with one zone is refused before anything registers (negative control: two zones)."""
+    same = {"subnet-0000000a": "us-west-2a", "subnet-0000000d": "us-west-2a"}
+    three = [*BROUGHT["existingPublicSubnetIds"], "subnet-0000000e"]
+    message, run = _brought_run(
+        {"existingPublicSubnetIds": three},
+        {**same, "subnet-0000000e": "us-west-2b"},
+    )
+    assert message is None
+    assert annotations_of(run)[SUBNETS] == "subnet-0000000a,subnet-0000000e"
+    message, registered = _brought_run({"workload": {"exposure": "alb"}}, same)
+    assert message is not None
+    assert "existing_public_subnet_ids = ['subnet-0000000a', 'subnet-0000000d']" in message
+    assert "all in us-west-2a; an ALB needs subnets in at least two zones" in message
+    assert registered == []
+    message, _ = _brought_run({"workload": {"exposure": "alb"}}, {})
+    assert message is None

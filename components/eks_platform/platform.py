@@ -153,15 +153,40 @@ def _claim_cluster_name(component: str, region: str, cluster_name: str, key: str
     claimed[(region, cluster_name)] = component
 
 
-def load_balancer_subnets(args: PlatformArgs) -> list[str]:
+def load_balancer_subnets(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> list[str]:
     """A brought VPC's subnets for the app's load balancer: public ones for an internet-facing
-    scheme, private ones for an internal one. Empty for the platform's own VPC, whose subnets
-    carry the role tags the controllers discover them by (parts/network.py)."""
-    if not args.uses_existing_vpc:
+    scheme, private ones for an internal one; the first listed of each zone. Empty for the
+    platform's own VPC, whose subnets carry the role tags the controllers discover them by
+    (parts/network.py), and without the app.
+
+    A load balancer takes one subnet per zone (ELB CreateLoadBalancer/SetSubnets); given two in
+    one zone, the controller refuses the list ("multiple subnets in same Availability Zone",
+    aws-load-balancer-controller v3.5.0 pkg/networking/subnet_resolver.go:685-693,
+    validateSubnetsAZExclusivity) where its discovery would have picked one per zone, so the
+    zones are looked up (at preview, before anything registers) and one subnet kept per zone.
+    An ALB needs two zones (subnet_resolver.go:502): refused with fewer."""
+    workload = args.workload
+    if not args.uses_existing_vpc or not workload.enabled:
         return []
-    if args.workload.scheme == "internal":
-        return list(args.existing_private_subnet_ids)
-    return list(args.existing_public_subnet_ids)
+    internal = workload.scheme == "internal"
+    key = "existing_private_subnet_ids" if internal else "existing_public_subnet_ids"
+    given = list(args.existing_private_subnet_ids if internal else args.existing_public_subnet_ids)
+    per_zone: dict[str, str] = {}
+    for subnet in given:
+        per_zone.setdefault(aws.ec2.get_subnet(id=subnet, opts=invoke).availability_zone, subnet)
+    if workload.exposure == "alb" and len(per_zone) < 2:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    key,
+                    given,
+                    f"the ALB goes into these subnets, all in {', '.join(sorted(per_zone))}; an "
+                    "ALB needs subnets in at least two zones: list subnets of two or more zones, "
+                    "or use exposure nlb",
+                )
+            ]
+        )
+    return list(per_zone.values())
 
 
 def common_tags(production: bool = False) -> dict[str, str]:
@@ -428,7 +453,9 @@ class EksPlatform(pulumi.ComponentResource):
         check_app_name(platform, aws_invoke_options(opts))
         check_addon_versions(platform, aws_invoke_options(opts))
         check_log_groups_free(name, platform, cluster_name, aws_invoke_options(opts))
+        lb_subnets = load_balancer_subnets(platform, aws_invoke_options(opts))
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
+        self._load_balancer_subnets = lb_subnets
         self._app: SampleApp | None = None
         for warning in platform_warnings(platform):
             pulumi.log.warn(warning, resource=self)
@@ -742,7 +769,7 @@ class EksPlatform(pulumi.ComponentResource):
                 load_balancer=load_balancer,
                 tags=tags,
                 certificate_arn=certificate_arn,
-                subnet_ids=load_balancer_subnets(args),
+                subnet_ids=self._load_balancer_subnets,
             ),
             provider,
             opts=pulumi.ResourceOptions(parent=self),

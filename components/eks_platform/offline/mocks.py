@@ -125,6 +125,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         cluster_zones: dict[str, list[str]] | None = None,
         hosted_zones: dict[str, tuple[str, bool]] | None = None,
         log_groups: dict[str, dict[str, str]] | None = None,
+        subnet_zones: dict[str, str] | None = None,
     ) -> None:
         self.region = region
         self.caller_arn = caller_arn
@@ -136,6 +137,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
         self.hosted_zones = hosted_zones or {}
         """Route 53 hosted zones: id -> (name, private). A zone not listed is public and named
         after the parent of the domain the stack's config puts in it (``_zone_name``)."""
+        self.subnet_zones = subnet_zones or {}
+        """Zones of existing subnets: id -> zone. An unlisted ``subnet-<zone>`` is in <zone>,
+        any other id in a zone of its own (what the offline plan assumes of a brought VPC)."""
         self.log_groups = log_groups or {}
         """CloudWatch log groups that already exist: name -> tags. None by default."""
         self._component_providers = threading.local()
@@ -344,9 +348,11 @@ _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any
         "names": sorted(mocks.existing_clusters),
     },
     # Offline subnet ids of existing clusters are "subnet-<zone>" (see cluster_zones).
-    "aws:ec2/getSubnet:getSubnet": lambda _m, _r, args: {
+    "aws:ec2/getSubnet:getSubnet": lambda mocks, _r, args: {
         "id": args.get("id"),
-        "availabilityZone": str(args.get("id", "")).removeprefix("subnet-"),
+        "availabilityZone": mocks.subnet_zones.get(
+            str(args.get("id", "")), str(args.get("id", "")).removeprefix("subnet-")
+        ),
     },
     "aws:index/getCallerIdentity:getCallerIdentity": lambda mocks, _r, _a: {
         "accountId": ACCOUNT_ID,
