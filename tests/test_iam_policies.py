@@ -134,8 +134,9 @@ def documents_with_fargate() -> list[tuple[str, str, str]]:
 # --- Auto Mode: load balancers with the platform's tags (issue 23, point 3) ---------------------
 
 # The statements of AmazonEKSLoadBalancingPolicy that decide CreateLoadBalancer (AWS managed
-# policy reference, AmazonEKSLoadBalancingPolicy; the same in every version seen, v2 to v9): the
-# creates allow EKS's own tag keys only.
+# policy reference, AmazonEKSLoadBalancingPolicy; the same in every version seen, v2 to v10,
+# whose August 2026 change adds the gateway.eks.amazonaws.com keys): the creates allow EKS's own
+# tag keys only.
 MANAGED_LOAD_BALANCING = [
     {
         "Effect": "Allow",
@@ -269,7 +270,9 @@ def test_auto_mode_cluster_role_may_create_load_balancers_with_the_platform_tags
     for action, resource in [
         ("elasticloadbalancing:CreateLoadBalancer", NLB_ARN),
         ("elasticloadbalancing:CreateTargetGroup", TG_ARN),
-        ("elasticloadbalancing:CreateListener", LISTENER_ARN),
+        # authorized against the load balancer and the listener (Service Authorization Reference)
+        ("elasticloadbalancing:CreateListener", NLB_ARN),
+        ("elasticloadbalancing:CreateRule", LISTENER_ARN),
         ("ec2:CreateSecurityGroup", SG_ARN),
     ]:
         # negative control: the managed policy alone refuses the platform's tags

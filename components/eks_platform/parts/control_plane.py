@@ -395,7 +395,12 @@ def auto_mode_custom_tags_policy(partition: str) -> str:
     """What Auto Mode's cluster role needs to create load balancers with user tags.
 
     The creates are the EKS user guide's "LoadBalancer" statement (auto-learn-iam.adoc, "Custom
-    AWS tags"), with resource types instead of ``*``. Tagging at create time
+    AWS tags"; terraform-aws-eks v21 main.tf, enable_auto_mode_custom_tags), with resource types
+    instead of the guide's ``*`` (parliament's RESOURCE_STAR otherwise): each create is
+    authorized against the types the Service Authorization Reference names for it
+    (CreateLoadBalancer the load balancer, CreateTargetGroup the target group, CreateListener
+    the load balancer, CreateRule the listener, CreateSecurityGroup the security group; its VPC
+    part is in the managed policy), which the test checks action by action. Tagging at create time
     (``elasticloadbalancing:AddTags`` with a CreateAction, ``ec2:CreateTags`` on
     CreateSecurityGroup) is already in AmazonEKSLoadBalancingPolicy without a tag-key limit. The
     second statement lets a later change of ``tags`` reach load balancers and security groups
