@@ -225,7 +225,7 @@ def test_duplicate_names_see_the_container_insights_log_groups(run_dev):
     """Two platforms whose clusters share a name in a region would both create
     /aws/containerinsights/<cluster>/application: the name check sees those groups too."""
     registrations = expanded(run_dev, observability=True)
-    group = _one(registrations, "aws:cloudwatch/logGroup:LogGroup", "-application-logs")
+    group = _one(registrations, "aws:cloudwatch/logGroup:LogGroup", "-insights-application")
     twin = dataclasses.replace(group, name="other-application-logs", urn=group.urn + "-twin")
     findings = duplicate_names([*registrations, twin])
     assert [f.resources for f in findings] == [[group.name, "other-application-logs"]]

@@ -185,6 +185,8 @@ def test_observability_log_groups_exist_first_with_retention_and_the_key(run_dev
         assert group.inputs["retentionInDays"] == 60
         assert group.inputs["kmsKeyId"] == key
         assert group.urn in addon.dependencies  # created before, deleted after the add-on
+        # ... and after the cluster, so after every node (and its Fluent Bit) on destroy
+        assert group.urn in run.one("eks:index:Cluster").dependencies
 
 
 def test_observability_log_groups_are_refused_with_a_bad_retention(run_bad):
@@ -204,13 +206,7 @@ def test_observability_alone_still_installs_the_addon(run_dev):
     )
     assert run.one("aws:eks/addon:Addon", "eks-platform-dev-observability-addon")
     assert (
-        len(
-            [
-                r
-                for r in run.by_type("aws:cloudwatch/logGroup:LogGroup")
-                if "-observability-" in r.name
-            ]
-        )
+        len([r for r in run.by_type("aws:cloudwatch/logGroup:LogGroup") if "-insights-" in r.name])
         == 4
     )
 
@@ -234,15 +230,15 @@ def test_container_insights_groups_made_by_the_addon_are_refused_before_anything
     host = f"/aws/containerinsights/{cluster}/host"
     message, registered = _observability_run({host: {}})
     assert message is not None and "- observability = True: log groups" in message
-    assert f"log groups {host} exist and are not this stack's" in message
+    assert f"log groups {host} exist without the platform's tags" in message
     assert (
-        f"pulumi import aws:cloudwatch/logGroup:LogGroup eks-platform-dev-observability-host-logs "
-        f"{host}" in message
+        f"aws logs tag-resource --resource-arn arn:aws:logs:us-west-2:123456789012:log-group:{host} "
+        "--tags managed-by=pulumi && pulumi import aws:cloudwatch/logGroup:LogGroup "
+        f"eks-platform-dev-insights-host {host} --parent platform=urn:pulumi:dev::eks-platform::"
+        "eks-platform:index:EksPlatform::eks-platform-dev" in message
     )
     assert registered == []
-    other_stack = {"project": "eks-platform", "stack": "prod"}
-    message, _ = _observability_run({host: other_stack})
-    assert message is not None and host in message
-    ours = {"project": "eks-platform", "stack": "dev", "managed-by": "pulumi"}
+    # A renamed stack still knows its own groups: the managed-by tag decides.
+    ours = {"project": "eks-platform", "stack": "renamed", "managed-by": "pulumi"}
     message, registered = _observability_run({host: ours, "/aws/containerinsights/x/host": {}})
     assert message is None and registered

@@ -44,7 +44,13 @@ from .parts.kms import PlatformKey
 from .parts.load_balancer_controller import ControllerArgs, LoadBalancerController
 from .parts.metrics_server import MetricsServer, MetricsServerArgs
 from .parts.network import Network, NetworkArgs, NetworkRefs
-from .parts.observability import Observability, ObservabilityArgs, foreign_log_groups
+from .parts.observability import (
+    OWNED_TAG,
+    Observability,
+    ObservabilityArgs,
+    container_insights_log_groups,
+    foreign_log_groups,
+)
 from .parts.sample_app import (
     AUTO_MODE_LOAD_BALANCER,
     CONTROLLER_LOAD_BALANCER,
@@ -371,33 +377,46 @@ def check_app_name(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> N
 
 
 def check_log_groups_free(
-    name: str, args: PlatformArgs, cluster_name: str, invoke: pulumi.InvokeOptions | None
+    name: str,
+    args: PlatformArgs,
+    cluster_name: str,
+    invoke: pulumi.InvokeOptions | None,
+    parent: pulumi.Resource | None,
 ) -> None:
-    """Container Insights log groups the platform would create must not exist outside this
-    stack (``parts.observability.foreign_log_groups``): refused with what to do, before
-    anything registers."""
+    """Container Insights log groups the platform would create must not exist untagged, as the
+    add-on's agents make them (``parts.observability.foreign_log_groups``): refused with the
+    commands that adopt them, before anything registers."""
     if not args.observability:
         return
-    owner = {key: common_tags()[key] for key in ("project", "stack")}
-    foreign = foreign_log_groups(cluster_name, owner, invoke)
+    foreign = foreign_log_groups(cluster_name, invoke)
     if not foreign:
         return
-    component = f"{name}-observability"
-    imports = "; ".join(
-        f"pulumi import aws:cloudwatch/logGroup:LogGroup {component}-{group.rsplit('/', 1)[-1]}"
-        f"-logs {group} --parent obs=<URN>"
-        for group in foreign
+    # The platform's URN when the stack program creates it; inside another component (a fleet)
+    # the user reads it from pulumi stack --show-urns.
+    urn = (
+        f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::eks-platform:index:"
+        f"EksPlatform::{name}"
+        if parent is None
+        else f"<the URN of {name}, from pulumi stack --show-urns>"
+    )
+    key, value = OWNED_TAG
+    steps = "; ".join(
+        f"aws logs tag-resource --resource-arn {arn} --tags {key}={value} && pulumi import "
+        f"aws:cloudwatch/logGroup:LogGroup {name}-insights-{group.rsplit('/', 1)[-1]} {group} "
+        f"--parent platform={urn}"
+        for group, arn in foreign
     )
     raise ConfigError(
         [
             ConfigProblem(
                 "observability",
                 True,
-                f"log groups {', '.join(foreign)} exist and are not this stack's (the add-on's "
-                "agents create them when missing; up to 0.5.0 the platform left them to it), "
-                "so creating them would fail with ResourceAlreadyExistsException. Adopt them "
-                f"({imports}; <URN> is {component}'s, from pulumi stack --show-urns) or delete "
-                "them (aws logs delete-log-group; their logs go with them), then run again",
+                f"log groups {', '.join(group for group, _ in foreign)} exist without the "
+                "platform's tags: the add-on's agents created them (up to 0.5.0 the platform "
+                "left them to it), and creating them again would fail with "
+                "ResourceAlreadyExistsException. Adopt each, then run again (the next up sets "
+                f"their retention, key and tags): {steps}. Deleting them instead works only "
+                "with the add-on off (its Fluent Bit recreates them within seconds)",
             )
         ]
     )
@@ -452,7 +471,9 @@ class EksPlatform(pulumi.ComponentResource):
         check_zones_kept(platform, cluster_name, aws_invoke_options(opts))
         check_app_name(platform, aws_invoke_options(opts))
         check_addon_versions(platform, aws_invoke_options(opts))
-        check_log_groups_free(name, platform, cluster_name, aws_invoke_options(opts))
+        check_log_groups_free(
+            name, platform, cluster_name, aws_invoke_options(opts), opts.parent if opts else None
+        )
         lb_subnets = load_balancer_subnets(platform, aws_invoke_options(opts))
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
         self._load_balancer_subnets = lb_subnets
@@ -480,6 +501,19 @@ class EksPlatform(pulumi.ComponentResource):
             tags=tags,
             context=context,
         )
+        insights_logs = (
+            container_insights_log_groups(
+                f"{name}-insights",
+                cluster_name=cluster_name,
+                kms_key_arn=key.arn,
+                retention_days=platform.observability_log_retention_days,
+                protect=platform.protect,
+                tags=tags,
+                parent=self,
+            )
+            if platform.observability
+            else []
+        )
         control_plane = ControlPlane(
             f"{name}-control-plane",
             ControlPlaneArgs(
@@ -497,6 +531,7 @@ class EksPlatform(pulumi.ComponentResource):
                 protect=platform.protect,
                 auto_mode=platform.compute_mode == "auto",
                 addon_versions=addon_versions,
+                outlived_by=insights_logs,
                 admin_principal_arns=platform.admin_principal_arns,
                 read_only_principal_arns=platform.read_only_principal_arns,
                 tags=tags,
@@ -534,7 +569,7 @@ class EksPlatform(pulumi.ComponentResource):
             tags=tags,
             kms_key_arn=key.arn,
             addon_versions=addon_versions,
-            cluster_name=cluster_name,
+            insights_logs=insights_logs,
         )
 
         self.cluster_name = control_plane.cluster_name
@@ -588,7 +623,7 @@ class EksPlatform(pulumi.ComponentResource):
         tags: dict[str, str],
         kms_key_arn: pulumi.Output[str],
         addon_versions: dict[str, str],
-        cluster_name: str,
+        insights_logs: list[aws.cloudwatch.LogGroup],
     ) -> pulumi.Output[str] | None:
         """Karpenter, the load balancer controller and the sample app; the app's URL if any."""
         mode = args.compute_mode
@@ -683,10 +718,7 @@ class EksPlatform(pulumi.ComponentResource):
                 f"{name}-observability",
                 ObservabilityArgs(
                     cluster_name=control_plane.cluster_name,
-                    log_group_cluster_name=cluster_name,
-                    kms_key_arn=kms_key_arn,
-                    log_retention_days=args.observability_log_retention_days,
-                    protect=args.protect,
+                    log_groups=insights_logs,
                     addon_version=addon_versions["amazon-cloudwatch-observability"],
                     workers_ready=workers_ready,
                     tags=tags,

@@ -338,9 +338,10 @@ _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any
             if name.startswith(str(args.get("logGroupNamePrefix") or ""))
         ),
     },
-    "aws:cloudwatch/getLogGroup:getLogGroup": lambda mocks, _r, args: {
+    "aws:cloudwatch/getLogGroup:getLogGroup": lambda mocks, region, args: {
         "id": args["name"],
         "name": args["name"],
+        "arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{args['name']}",
         "tags": mocks.log_groups[args["name"]],
     },
     "aws:eks/getClusters:getClusters": lambda mocks, region, _a: {

@@ -68,6 +68,9 @@ class ControlPlaneArgs:
     """IAM principals mapped to AmazonEKSViewPolicy."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on every taggable resource."""
+    outlived_by: Sequence[pulumi.Resource] = ()
+    """Resources the cluster waits for and that are deleted only after it (the Container
+    Insights log groups: every node is gone before them)."""
     addon_versions: dict[str, str] = field(default_factory=dict)
     """Version per add-on (vpc-cni, kube-proxy, coredns, eks-pod-identity-agent); missing ones
     are left to EKS (the newest at creation, never moved again)."""
@@ -322,6 +325,7 @@ class ControlPlane(pulumi.ComponentResource):
                     *auto_mode_kms,
                     *auto_mode_tags,
                     *cluster_role.attachments,
+                    *args.outlived_by,
                 ],
             ),
         )

@@ -7,7 +7,8 @@ The add-on's Fluent Bit and CloudWatch agent write to log groups they create the
 missing (Fluent Bit ``auto_create_group true``; the agent's EMF exporter), with no retention
 (the agent's ``log_retention: 0``) and no customer key, and nothing deletes them with the
 cluster. So the platform creates them first, with a retention and the platform key, and the
-add-on waits for them; on destroy the add-on goes first, then the groups. Names, add-on 4.x
+cluster (and so every node and the add-on) waits for them; on destroy they go after the
+cluster (``container_insights_log_groups``). Names, add-on 4.x
 (chart amazon-cloudwatch-observability 4.5.0, aws-observability/helm-charts commit 70318c7,
 ``charts/amazon-cloudwatch-observability/values.yaml`` lines 144, 190, 237: Fluent Bit's
 ``log_group_name`` for application, dataplane and host; the chart sets no retention; the
@@ -41,19 +42,25 @@ def container_insights_log_group(cluster_name: str, kind: str) -> str:
     return f"/aws/containerinsights/{cluster_name}/{kind}"
 
 
+OWNED_TAG = ("managed-by", "pulumi")
+"""A Container Insights group carrying this tag is a Pulumi stack's (``platform.common_tags``
+puts it on everything); the add-on's agents create theirs untagged. Not the project or stack
+tags: a renamed stack must still recognise its own groups."""
+
+
 def foreign_log_groups(
-    cluster_name: str, owner: dict[str, str], invoke: pulumi.InvokeOptions | None
-) -> list[str]:
-    """The cluster's Container Insights log groups that exist but are not this stack's: made by
-    the add-on's own agents (the platform created none before 0.6.0, and prod ships with
-    ``observability: true``) or by another stack. CreateLogGroup on them fails with
-    ResourceAlreadyExistsException, after the cluster and the nodes are up. Owned groups carry
-    the platform's ``project`` and ``stack`` tags (``owner``); an adopted group (``pulumi
-    import``) gets them on its next update. Not adopted automatically: a resource's ``import``
-    option fails when the imported group's retention, key or tags differ from the program's
-    (pulumi/pulumi pkg/resource/deploy/step.go, ImportStep: "inputs to import do not match the
-    existing resource"), and an ignore that let it through would have to stay, so the settings
-    would never reach the group."""
+    cluster_name: str, invoke: pulumi.InvokeOptions | None
+) -> list[tuple[str, str]]:
+    """(name, ARN) of the cluster's Container Insights log groups that exist without
+    ``OWNED_TAG``: made by the add-on's own agents (the platform created none before 0.6.0, and
+    prod ships with ``observability: true``). CreateLogGroup on them fails with
+    ResourceAlreadyExistsException, after the cluster and the nodes are up. Not adopted
+    automatically: a resource's ``import`` option fails when the imported group's retention,
+    key or tags differ from the program's (pulumi/pulumi pkg/resource/deploy/step.go, ImportStep:
+    "inputs to import do not match the existing resource"), and an ignore that let it through
+    would have to stay, so the settings would never reach the group. ``pulumi import`` (which
+    takes the group as it is) and the tag adopt it; the next ``up`` sets retention, key and
+    tags."""
     prefix = container_insights_log_group(cluster_name, "")
     existing = set(
         aws.cloudwatch.get_log_groups(log_group_name_prefix=prefix, opts=invoke).log_group_names
@@ -64,10 +71,40 @@ def foreign_log_groups(
         group = container_insights_log_group(cluster_name, kind)
         if group not in existing:
             continue
-        tags = aws.cloudwatch.get_log_group(name=group, opts=invoke).tags or {}
-        if any(tags.get(key) != value for key, value in owner.items()):
-            foreign.append(group)
+        found = aws.cloudwatch.get_log_group(name=group, opts=invoke)
+        key, value = OWNED_TAG
+        if (found.tags or {}).get(key) != value:
+            foreign.append((group, found.arn))
     return foreign
+
+
+def container_insights_log_groups(
+    name: str,
+    *,
+    cluster_name: str,
+    kms_key_arn: pulumi.Input[str],
+    retention_days: int,
+    protect: bool,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> list[aws.cloudwatch.LogGroup]:
+    """The four groups (``<name>-<kind>``), children of the platform itself: created before the
+    cluster, which waits for them, so on destroy every node (managed, Karpenter's, Auto Mode's)
+    and with them Fluent Bit and the agent are gone before the groups are deleted (a Fluent
+    Bit still flushing would create a group again, ``auto_create_group true``). The platform is
+    their parent, not the Observability component, so ``pulumi import --parent`` can name a
+    parent that a stack from before 0.6.0 already has."""
+    return [
+        aws.cloudwatch.LogGroup(
+            f"{name}-{kind}",
+            name=container_insights_log_group(cluster_name, kind),
+            retention_in_days=retention_days,
+            kms_key_id=kms_key_arn,
+            tags={**tags, "Name": f"{name}-{kind}"},
+            opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        )
+        for kind in LOG_GROUPS
+    ]
 
 
 @dataclass(frozen=True)
@@ -76,14 +113,9 @@ class ObservabilityArgs:
 
     cluster_name: pulumi.Input[str]
     """Cluster name, an output of the cluster."""
-    log_group_cluster_name: str
-    """The same name as text: the log groups are named after it before the cluster exists."""
-    kms_key_arn: pulumi.Input[str]
-    """The platform key, which encrypts the log groups."""
-    log_retention_days: int
-    """Retention of the log groups, in days."""
-    protect: bool = False
-    """Pulumi protect on the log groups."""
+    log_groups: Sequence[pulumi.Resource] = ()
+    """The Container Insights log groups (``container_insights_log_groups``): the add-on waits
+    for them."""
     addon_version: str | None = None
     """The add-on's version (the lock table's for the Kubernetes minor)."""
     workers_ready: Sequence[pulumi.Resource] = ()
@@ -112,17 +144,6 @@ class Observability(pulumi.ComponentResource):
             parent=self,
             description="CloudWatch agent and Fluent Bit through EKS Pod Identity",
         )
-        log_groups = [
-            aws.cloudwatch.LogGroup(
-                f"{name}-{kind}-logs",
-                name=container_insights_log_group(args.log_group_cluster_name, kind),
-                retention_in_days=args.log_retention_days,
-                kms_key_id=args.kms_key_arn,
-                tags={**args.tags, "Name": f"{name}-{kind}-logs"},
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-            )
-            for kind in LOG_GROUPS
-        ]
         pod_identity_addon(
             f"{name}-addon",
             cluster_name=args.cluster_name,
@@ -133,6 +154,6 @@ class Observability(pulumi.ComponentResource):
             tags=args.tags,
             parent=self,
             # Its agents would create the groups without retention or key if they were missing.
-            depends_on=[*args.workers_ready, *log_groups],
+            depends_on=[*args.workers_ready, *args.log_groups],
         )
         self.register_outputs({})
