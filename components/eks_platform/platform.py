@@ -93,7 +93,11 @@ def check_addon_versions(args: PlatformArgs, invoke: pulumi.InvokeOptions | None
     default; it cannot tell whether an arbitrary version is offered (terraform-provider-aws
     internal/service/eks/addon_version_data_source.go, findAddonVersionByTwoPartKey). So only a
     pin newer than the newest is refused here; one EKS stopped offering passes, and the offline
-    preflight compares pins with the versions the lock table saw (``addon-version-unknown``)."""
+    preflight compares pins with the versions the lock table saw (``addon-version-unknown``).
+    Where EKS lists no version at all for an add-on and minor, the data source fails and the
+    preview stops with the provider's message: a failed invoke cannot be caught here (the Python
+    SDK records every failed RPC as the program's error, pulumi/runtime/rpc_manager.py
+    rpc_wrapper), and the validation admits only minors the lock table covers."""
     problems = []
     versions = resolved_addon_versions(args)
     for addon in installed_addons(args):
