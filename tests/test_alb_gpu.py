@@ -321,7 +321,12 @@ def test_the_smoke_test_lands_only_on_the_platforms_gpu_capacity(run_dev, overri
 
 
 @pytest.mark.parametrize(
-    ("types", "value"), [(["g6.xlarge", "g5.xlarge"], "nvidia"), (["g6.xlarge"], "nvidia-l4")]
+    ("types", "value"),
+    [
+        (["g6.xlarge", "g5.xlarge"], "nvidia"),
+        (["g6.xlarge"], "nvidia-l4"),
+        (["g4dn.xlarge"], "nvidia-tesla-t4"),  # the autoscaler's spelling
+    ],
 )
 def test_managed_gpu_groups_carry_the_cluster_autoscalers_gpu_label(run_dev, types, value):
     """cluster-autoscaler aws_cloud_provider.go:50 and utils/gpu/gpu.go:126-134."""

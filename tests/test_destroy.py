@@ -175,3 +175,21 @@ def test_a_karpenter_destroy_deletes_pools_then_classes_then_what_their_nodes_ne
     }
     for what, found in needed.items():
         assert found and max(classes) < min(found), what
+
+
+@pytest.mark.parametrize("mode", ["karpenter", "auto"])
+def test_node_pools_and_classes_wait_long_enough_to_drain_on_destroy(run_dev, mode):
+    """pulumi-kubernetes waits 10 minutes for a deletion by default; a pool is gone only when
+    Karpenter (or Auto Mode) has drained and terminated its nodes."""
+    overrides: dict[str, object] = {"computeMode": mode, "gpu": {"nodePool": True}}
+    if mode == "auto":
+        overrides["nodeGroups"] = [{"name": "general"}]
+    run = run_dev(**overrides)
+    karpenter = [
+        r
+        for r in run.registrations
+        if r.type
+        in ("kubernetes:karpenter.sh/v1:NodePool", "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
+    ]
+    assert len(karpenter) == (4 if mode == "karpenter" else 1)
+    assert {r.delete_timeout for r in karpenter} == {"30m"}

@@ -263,6 +263,8 @@ def test_a_new_node_ami_and_new_requirements_name_the_nodes_they_replace(capsys,
         ("NodePool", ["spec.limits.cpu", "spec.weight"], ""),
         ("EC2NodeClass", ["spec.blockDeviceMappings[0].ebs.volumeSize"], "replaces every"),
         ("EC2NodeClass", ["spec.metadataOptions.httpPutResponseHopLimit"], "replaces every"),
+        # hash:"ignore" on the field, but Hash() adds AMIFamily() (ec2nodeclass.go:597-610)
+        ("EC2NodeClass", ["spec.amiFamily"], "replaces every"),
         (
             "EC2NodeClass",
             ["spec.subnetSelectorTerms[0].id"],
@@ -274,3 +276,29 @@ def test_which_karpenter_fields_drift_nodes(kind, keys, expected):
     token = {"NodePool": NODE_POOL_TYPE, "EC2NodeClass": NODE_CLASS_TYPE}[kind]
     found = karpenter_drift(token, keys)
     assert found.startswith(expected) if expected else found == ""
+
+
+def test_a_launch_template_change_rolls_the_node_group_that_takes_its_latest_version(capsys, base):
+    """A managed group takes its template's latest_version: any template update (here new
+    tags on its volumes) is a new version, and UpdateNodegroupVersion drains and replaces every
+    node (terraform-provider-aws node_group.go); the mocks keep the version, so the forecast
+    follows the template. Negative control: a change that touches no template rolls nothing."""
+    code, changes = forecast_of(capsys, base, 'tags={"team": "payments"}')
+    assert code == 1
+    groups = {n: c for n, c in changes.items() if c["type"] == "aws:eks/nodeGroup:NodeGroup"}
+    assert groups
+    for change in groups.values():
+        assert change["action"] == "update"
+        assert any(r.startswith("launchTemplate.version comes from") for r in change["reasons"])
+        assert change["disruption"].startswith("every node of the group is drained and replaced")
+        assert change["seconds"] > 0
+    _, changes = forecast_of(capsys, base, "clusterLogRetentionDays=90")
+    assert changes  # the log group's retention
+    assert not [c for c in changes.values() if c["type"] == "aws:eks/nodeGroup:NodeGroup"]
+
+
+def test_removing_a_karpenter_pool_says_its_nodes_go(capsys, karpenter_base):
+    _, changes = forecast_of(capsys, karpenter_base, "computeMode=karpenter")
+    pool = changes["eks-platform-dev-gpu-node-pool"]
+    assert pool["action"] == "delete"
+    assert pool["disruption"].startswith("Karpenter drains and terminates every node of the pool")

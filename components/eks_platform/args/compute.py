@@ -49,6 +49,8 @@ NVIDIA_GPU_MODELS = {
     "p5": "h100", "p5e": "h200", "p5en": "h200", "p6-b200": "b200", "p6-b300": "b300",
 }  # fmt: skip
 NVIDIA_GPU_FAMILIES = tuple(NVIDIA_GPU_MODELS)
+TESLA_NAMED = ("t4", "v100", "a100")
+"""GPUs the Cluster Autoscaler names nvidia-tesla-<GPU> (``accelerator_label_value``)."""
 ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
 """The Cluster Autoscaler treats a node carrying this label as a GPU node, and so waits for the
 device plugin instead of adding nodes (kubernetes/autoscaler cluster-autoscaler-chart-9.59.0
@@ -94,7 +96,14 @@ def accelerator_label_value(instance_types: list[str]) -> str:
     """The Cluster Autoscaler's ``<gpu-type>`` for a group: nvidia-<GPU> (nvidia-a10g) when all
     its types share one GPU, else nvidia."""
     models = {NVIDIA_GPU_MODELS.get(instance_family(t)) for t in instance_types}
-    return f"nvidia-{models.pop()}" if len(models) == 1 and None not in models else "nvidia"
+    if len(models) != 1 or None in models:
+        return "nvidia"
+    model = models.pop()
+    # The autoscaler's own names for the GPUs it lists (cluster-autoscaler-chart-9.59.0
+    # cloudprovider/aws/aws_cloud_provider.go:56-65, availableGPUTypes): nvidia-tesla-<GPU> for
+    # these; another value still marks a GPU node (utils/gpu/gpu.go NodeHasGpu) and is reported
+    # as an unlisted type in its per-type metrics.
+    return f"nvidia-tesla-{model}" if model in TESLA_NAMED else f"nvidia-{model}"
 
 
 def instance_family(instance_type: str) -> str:

@@ -44,6 +44,14 @@ DISRUPTION = {
     "kubernetes:helm.sh/v3:Release": "the release is uninstalled and installed again",
     "kubernetes:core/v1:Service": "its load balancer is deleted; a new one gets a new DNS name",
     "kubernetes:core/v1:Namespace": "everything in the namespace is deleted",
+    "kubernetes:karpenter.sh/v1:NodePool": (
+        "Karpenter drains and terminates every node of the pool (its NodeClaims are owned by "
+        "it); pods wait for other capacity"
+    ),
+    "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass": (
+        "its finalizer waits until every node launched from it is terminated, then its "
+        "instance profile and launch templates are deleted"
+    ),
 }
 NODE_CLASS_TYPE = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 NODE_POOL_TYPE = "kubernetes:karpenter.sh/v1:NodePool"
@@ -60,7 +68,10 @@ NODE_CLASS_UNHASHED = {
     "amiSelectorTerms": "replaces every Karpenter node of the class once the AMI it selects "
     "changes (AMIDrift, pkg/cloudprovider/drift.go:84-105)",
     "ipPrefixCount": "",
-    "amiFamily": "",
+    # Not amiFamily: its field is hash:"ignore", but Hash() adds in.AMIFamily() itself
+    # (ec2nodeclass.go:597-610, 666-675), so a new family replaces every node. (A new alias
+    # family in amiSelectorTerms does too; only al2023 aliases are accepted today, and the
+    # forecast sees keys, not values: it reports such a change as amiSelectorTerms.)
 }
 EVERY_NODE = "replaces every Karpenter node"
 
@@ -246,6 +257,7 @@ def forecast(
                 disruption=karpenter_drift(kind, keys),
             )
     _follow_replacements(new, old, names, changes)
+    _node_group_rolls(new, old, names, changes)
     for change in changes.values():
         if change.action in ("replace", "delete"):
             before = old.get(change.urn) or new.get(change.urn) or {}
@@ -266,6 +278,51 @@ def forecast(
         c for c in changes.values() if ":index:" not in c.type and not c.type.startswith("pulumi:")
     ]
     return sorted(cloud, key=lambda c: (c.action, c.urn))
+
+
+NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup"
+ROLLING_NODE_GROUP_KEYS = ("launchTemplate", "version", "releaseVersion")
+"""In-place node group updates that roll every node: UpdateNodegroupVersion (terraform-provider-
+aws internal/service/eks/node_group.go, resourceNodeGroupUpdate: launch_template, version,
+release_version), which drains and replaces the group's nodes (EKS user guide,
+managed-node-update-behavior)."""
+
+
+def _node_group_rolls(
+    new: dict[str, Any], old: dict[str, Any], names: dict[str, str], changes: dict[str, Change]
+) -> None:
+    """Managed node groups updated in place in a way that replaces their nodes: a change of
+    their own version keys, or a launch template they take ``latest_version`` of that gets a
+    new version (any update of the template; the mocks keep the version number the same, which
+    would hide it)."""
+    templates = {
+        urn
+        for urn, c in changes.items()
+        if c.type == "aws:ec2/launchTemplate:LaunchTemplate" and c.action == "update"
+    }
+    for urn, resource in new.items():
+        if resource["type"] != NODE_GROUP_TYPE or urn not in old:
+            continue
+        change = changes.get(urn)
+        if change is not None and change.action != "update":
+            continue
+        own = [
+            reason
+            for reason in (change.reasons if change else [])
+            if reason.split(".", 1)[0].split(" ", 1)[0] in ROLLING_NODE_GROUP_KEYS
+        ]
+        sources = (resource.get("property_dependencies") or {}).get("launchTemplate") or []
+        hit = sorted(set(sources) & templates)
+        if not (own or hit):
+            continue
+        if change is None:
+            change = changes[urn] = Change(urn, resource["type"], "update")
+        if hit:
+            change.reasons.append(
+                f"launchTemplate.version comes from {names[hit[0]]}, which gets a new version"
+            )
+        change.disruption = DISRUPTION[NODE_GROUP_TYPE] + " (rolling update, in place)"
+        change.seconds = float(NODE_DRAIN_SECONDS)
 
 
 def provider_urn(resource: dict[str, Any]) -> str:

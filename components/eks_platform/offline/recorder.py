@@ -77,6 +77,9 @@ class Registration:
     protect: bool = False
     retain_on_delete: bool = False
     """Deleting it from the stack leaves it in the cloud (``retain_on_delete``)."""
+    delete_timeout: str = ""
+    """How long the engine waits for its deletion (``custom_timeouts.delete``); empty: the
+    provider's default."""
     aliases: list[str] = field(default_factory=list)
     """Former names (or URNs) the resource answers to: ``pulumi.Alias`` specs as sent."""
     alias_urns: list[str] = field(default_factory=list)
@@ -145,6 +148,7 @@ class RecordingMonitor(MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
+                delete_timeout=request.customTimeouts.delete,
                 aliases=[
                     alias.urn or alias.spec.name
                     for alias in request.aliases

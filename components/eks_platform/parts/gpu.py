@@ -27,6 +27,7 @@ import pulumi_kubernetes as k8s
 
 from ..args.compute import GPU_NODE_CLASS, GPU_NODE_POOL, GPU_TAINT, GPU_TAINT_KEY, GpuArgs
 from ..args.rules import RESTRICTED_NAMESPACE_LABELS
+from .karpenter import NODE_DELETE_TIMEOUTS
 
 DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
 DEVICE_PLUGIN_VERSION = "0.20.0"
@@ -207,6 +208,7 @@ class Gpu(pulumi.ComponentResource):
                             *args.workers_ready,
                             *([args.node_class] if args.node_class else []),
                         ],
+                        custom_timeouts=NODE_DELETE_TIMEOUTS,
                     ),
                 )
             )

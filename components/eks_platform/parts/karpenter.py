@@ -21,6 +21,16 @@ from ..args.compute import GPU_DISK_GIB, GPU_NODE_CLASS, MIN_DISK_GIB, Karpenter
 from .iam import POD_IDENTITY_TRUST, AwsContext, service_role
 from .iam import node_role as make_node_role
 
+NODE_DELETE_TIMEOUTS = pulumi.CustomTimeouts(delete="30m")
+"""How long a destroy waits for a NodePool or EC2NodeClass to go. pulumi-kubernetes deletes with
+foreground propagation and waits until the object is gone, 10 minutes by default; a NodePool
+is gone once Karpenter has drained and terminated every node it owns (NodeClaims carry
+``blockOwnerDeletion``, karpenter core nodeclaimtemplate.go), a class once its finalizer saw the
+last NodeClaim go (pkg/controllers/nodeclass/controller.go:214-226). Several nodes drained in
+turn take longer than 10 minutes; a PodDisruptionBudget that never allows an eviction still
+blocks the drain (no ``terminationGracePeriod``: it is in the NodePool hash and would replace
+every node), and the destroy then fails safely after this timeout (README, destroy)."""
+
 CHART = "oci://public.ecr.aws/karpenter/karpenter"
 # CRDs from their own chart: Helm installs a chart's crds/ once and never upgrades them (Karpenter
 # upgrade guide), so a version bump of the karpenter chart alone would leave old CRDs behind.
@@ -329,6 +339,7 @@ class Karpenter(pulumi.ComponentResource):
             parent=self,
             provider=provider,
             depends_on=[release, access_entry, *node_policies],
+            custom_timeouts=NODE_DELETE_TIMEOUTS,
         )
         classes = {"default": MIN_DISK_GIB}
         if args.gpu_node_class:
@@ -359,7 +370,10 @@ class Karpenter(pulumi.ComponentResource):
             metadata={"name": "default"},
             spec=node_pool(args.settings),
             opts=pulumi.ResourceOptions(
-                parent=self, provider=provider, depends_on=[release, node_classes["default"]]
+                parent=self,
+                provider=provider,
+                depends_on=[release, node_classes["default"]],
+                custom_timeouts=NODE_DELETE_TIMEOUTS,
             ),
         )
         self.node_role_arn = node_role.role.arn
