@@ -12,6 +12,7 @@ through each input's property dependencies.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -123,6 +124,50 @@ def replace_on(type_token: str) -> list[str] | None:
     if entry is None and type_token.startswith("kubernetes:") and "/" in type_token:
         entry = table.get("kubernetes:<custom resource>")
     return None if entry is None else list(entry["replace_on"])
+
+
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+LAUNCH_TEMPLATE_UNVERSIONED = {"defaultVersion", "name", "namePrefix", "tags", "tagsAll"}
+"""Launch template inputs whose change makes no new version: every other input is among the
+``updateKeys`` of terraform-provider-aws internal/service/ec2/ec2_launch_template.go
+(resourceLaunchTemplateUpdate), which call CreateLaunchTemplateVersion (``description`` and
+``tag_specifications`` included); ``update_default_version`` only moves the default, ``name``
+replaces the template."""
+
+
+def _new_template_versions(
+    new: dict[str, Any],
+    changed: dict[str, list[str]],
+    names: dict[str, str],
+    changes: dict[str, Change],
+) -> None:
+    """An instance launched from a template version it pins is replaced when the template gets
+    a new version: terraform-provider-aws ec2_instance.go CustomizeDiff forces new
+    ``launch_template.0.version`` when the version asked for is not the one the instance runs
+    (the plan pins ``latestVersion``; the mocks keep it, so the input diff cannot see it)."""
+    versioned = {
+        urn
+        for urn, keys in changed.items()
+        if new[urn]["type"] == LAUNCH_TEMPLATE
+        and changes[urn].action == "update"
+        and any(
+            re.split(r"[.\[]", key, maxsplit=1)[0] not in LAUNCH_TEMPLATE_UNVERSIONED
+            for key in keys
+        )
+    }
+    for urn, resource in new.items():
+        known = changes.get(urn)
+        if resource["type"] != "aws:ec2/instance:Instance" or (known and known.action != "update"):
+            continue  # created or already replaced
+        sources = (resource.get("property_dependencies") or {}).get("launchTemplate") or []
+        hit = sorted(set(sources) & versioned)
+        if hit:
+            change = changes.get(urn) or Change(urn, resource["type"], "update")
+            changes[urn] = change
+            change.action = "replace"
+            change.reasons.append(
+                f"launchTemplate.version: {names[hit[0]]} gets a new version (forces replacement)"
+            )
 
 
 def _forces(changed: str, rules: list[str]) -> bool:
@@ -245,6 +290,7 @@ def forecast(
                 [f"{key} changed" for key in keys],
                 disruption=karpenter_drift(kind, keys),
             )
+    _new_template_versions(new, changed, names, changes)
     _follow_replacements(new, old, names, changes)
     for change in changes.values():
         if change.action in ("replace", "delete"):
