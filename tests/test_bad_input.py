@@ -53,6 +53,10 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     "private-cluster-metrics-server": ({"natMode": "none", "workload": {"enabled": False}, "loadBalancerController": {"enabled": False}}, "metricsServer", "true", "registry.k8s.io"),
     "max-replicas-below-replicas": ({"workload": {"replicas": 3, "maxReplicas": 2}}, "workload.maxReplicas", "2", "at least replicas (3)"),
     "private-cluster-karpenter": ({"natMode": "none", "computeMode": "karpenter"}, "computeMode", "karpenter", "needs internet egress"),
+    "private-cluster-auto-mode": (
+        {"natMode": "none", "computeMode": "auto", "nodeGroups": [], "workload": {"enabled": False}, "metricsServer": False},
+        "computeMode", "auto", "Auto Mode with natMode none is not supported",
+    ),
     "private-cluster-autoscaler": (
         {"natMode": "none", "workload": {"enabled": False}, "metricsServer": False, **NO_CONTROLLER, "nodeGroups": [{**GROUP, "autoscaled": True}]},
         "nodeGroups", "'autoscaled': True", "autoscaled groups (g) get the Cluster Autoscaler",

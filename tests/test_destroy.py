@@ -44,12 +44,15 @@ def release(name):
 
 
 def egress(r):
-    """The NAT path and endpoints: default routes, NAT gateways and instances, endpoints."""
-    return (
-        r.type in ("aws:ec2/natGateway:NatGateway", "aws:ec2/instance:Instance")
-        or r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
-        or (r.type == "aws:ec2/route:Route" and r.inputs.get("destinationCidrBlock") == "0.0.0.0/0")
-    )
+    """The NAT path and endpoints: default routes, NAT gateways and instances, endpoints, and
+    the route table associations that put subnets on them (a subnet without one falls back to
+    the VPC's main table, which has no way out)."""
+    return r.type in (
+        "aws:ec2/natGateway:NatGateway",
+        "aws:ec2/instance:Instance",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    ) or (r.type == "aws:ec2/route:Route" and r.inputs.get("destinationCidrBlock") == "0.0.0.0/0")
 
 
 def of_type(token):

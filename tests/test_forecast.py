@@ -302,3 +302,38 @@ def test_removing_a_karpenter_pool_says_its_nodes_go(capsys, karpenter_base):
     pool = changes["eks-platform-dev-gpu-node-pool"]
     assert pool["action"] == "delete"
     assert pool["disruption"].startswith("Karpenter drains and terminates every node of the pool")
+
+
+# --- review: a tags change must not replace the NAT instance (delete before replace) ----------
+
+
+@pytest.fixture
+def instance_base(run_dev, tmp_path):
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(build_plan(run_dev(natMode="instance")).to_json(), default=str))
+    return path
+
+
+def test_new_tags_leave_the_nat_instance_running(capsys, instance_base):
+    _, changes = forecast_of(capsys, str(instance_base), "natMode=instance", 'tags={"team": "a"}')
+    instance = changes["eks-platform-dev-network-nat-instance-instance"]
+    assert instance["action"] == "update"
+    assert changes["eks-platform-dev-network-nat-instance-lt"]["reasons"] == ["tags.team changed"]
+
+
+def test_a_new_template_version_replaces_the_nat_instance(capsys, instance_base):
+    """Control: the instance pins the template's latest version, so new template content (here
+    a base whose volume was 10 GiB) replaces it (terraform-provider-aws ec2_instance.go)."""
+    plan = json.loads(instance_base.read_text())
+    for resource in plan["resources"]:
+        if resource["name"] == "eks-platform-dev-network-nat-instance-lt":
+            resource["inputs"]["blockDeviceMappings"][0]["ebs"]["volumeSize"] = 10
+    instance_base.write_text(json.dumps(plan))
+    _, changes = forecast_of(capsys, str(instance_base), "natMode=instance")
+    instance = changes["eks-platform-dev-network-nat-instance-instance"]
+    assert instance["action"] == "replace"
+    assert instance["reasons"] == [
+        "launchTemplate.version: eks-platform-dev-network-nat-instance-lt gets a new version "
+        "(forces replacement)"
+    ]
+    assert "egress through the NAT instance stops" in instance["disruption"]

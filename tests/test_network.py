@@ -18,6 +18,7 @@ EIP = "aws:ec2/eip:Eip"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
 ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 # Types without a tags argument in pulumi-aws 7.
 UNTAGGABLE = {
     ROUTE,
@@ -459,3 +460,50 @@ def test_no_natmode_switch_creates_what_a_doomed_resource_still_holds(mode_runs,
     deleted = keyed(old, set(old) - set(new))
     created = keyed(new, set(new) - set(old))
     assert sorted(set(deleted) & set(created)) == []
+
+
+# --- review: a natMode switch must not move a subnet onto a table with no way out yet ---------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_association_waits_for_its_tables_way_out(mode_runs, mode):
+    """single -> per_az moves zones b and c onto new tables whose default routes wait for new
+    NAT gateways (one to two minutes): the association (updated in place) must wait for that
+    route, not only for the table. In none mode the way out is the endpoints."""
+    run = mode_runs[mode]
+    by_id = {r.resource_id: r for r in run.registrations}
+    route_of = {r.inputs["routeTableId"]: r.urn for r in default_routes(run)}
+    endpoints = {r.urn for r in run.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    associations = run.by_type(ASSOCIATION)
+    assert len(associations) == 6
+    for association in associations:
+        table = by_id[association.inputs["routeTableId"]]
+        if mode == "none" and "-private" in table.name:
+            assert table.resource_id not in route_of
+            assert endpoints and endpoints <= set(association.dependencies), association.name
+        else:
+            assert route_of[table.resource_id] in association.dependencies, association.name
+
+
+def test_the_nat_instance_route_waits_for_the_instance(mode_runs):
+    """Not only for its interface (a data dependency): a subnet moved onto the table would send
+    its traffic to an interface no instance holds yet."""
+    run = mode_runs["instance"]
+    instance = run.one("aws:ec2/instance:Instance")
+    (route,) = [r for r in default_routes(run) if "networkInterfaceId" in r.inputs]
+    assert instance.urn in route.dependencies
+
+
+def test_nat_instance_template_does_not_follow_the_platform_tags(run_dev):
+    """A template change is a new version, and a new version replaces the instance (delete
+    before replace: egress stops): the platform tags reach the volume through the instance's
+    volume_tags (updated in place), not through the template."""
+    plain, tagged = run_dev(natMode="instance"), run_dev(natMode="instance", tags={"team": "a"})
+    name = "eks-platform-dev-network-nat-instance-lt"
+    content = [
+        {k: v for k, v in run.one(TEMPLATE, name).inputs.items() if k != "tags"}
+        for run in (plain, tagged)
+    ]
+    assert content[0] == content[1]
+    instance = tagged.one("aws:ec2/instance:Instance")
+    assert instance.inputs["volumeTags"]["team"] == "a"

@@ -449,12 +449,24 @@ class PlatformArgs(BaseModel):
 
     @field_validator("compute_mode")
     @classmethod
-    def _karpenter_needs_egress(cls, value: str, info: ValidationInfo) -> str:
+    def _compute_needs_egress(cls, value: str, info: ValidationInfo) -> str:
         if value == "karpenter" and _without_egress(info):
             raise problem(
                 "karpenter needs internet egress: its controller image is on public.ecr.aws, "
                 "which has no VPC endpoint, and natMode none gives the nodes no egress; use "
                 "natMode single (or per_az, instance)"
+            )
+        if value == "auto" and _without_egress(info):
+            # The private-cluster endpoints (args/endpoints.py) are reasoned for managed node
+            # groups, whose bootstrap data carries the API endpoint and certificate. No source
+            # was found that says what Auto Mode's managed instances call at boot without
+            # egress (EKS user guide: private-clusters.adoc does not mention Auto Mode, nor do
+            # the automode/ pages, auto-networking.adoc included; searched 2026-12), so the
+            # combination is refused rather than shipped unverified.
+            raise problem(
+                "Auto Mode with natMode none is not supported: no AWS source says which VPC "
+                "endpoints Auto Mode nodes need without internet egress; use computeMode managed "
+                "(fixed-size node groups) or a natMode with egress (single, per_az, instance)"
             )
         return value
 

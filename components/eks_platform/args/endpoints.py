@@ -1,6 +1,6 @@
 """What nodes in private subnets with no route to the internet (``natMode: none``) reach AWS
-through: the one list the network creates interface endpoints from and the preflight checks a
-plan against.
+through: the list the network creates interface endpoints from. The preflight keeps its own
+list of what a node needs (offline/preflight.py), and a test checks that this one covers it.
 
 Checked against the EKS user guide, "Deploy private clusters with limited internet access"
 (awsdocs/amazon-eks-user-guide ``latest/ug/clusters/private-clusters.adoc``, "Pod requirements"
@@ -47,7 +47,3 @@ PRIVATE_CLUSTER_ENDPOINTS: dict[str, str] = {
 }
 """Interface endpoints a private cluster gets in every private subnet, with why. The S3 gateway
 endpoint (free, on every private route table) comes with every ``natMode``."""
-
-KARPENTER_ENDPOINTS = ("sqs",)
-"""What Karpenter adds (its interruption queue); Karpenter itself is refused with natMode none,
-so only a plan built by hand needs it."""

@@ -12,6 +12,7 @@ through each input's property dependencies.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -136,6 +137,53 @@ def replace_on(type_token: str) -> list[str] | None:
     return None if entry is None else list(entry["replace_on"])
 
 
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+LAUNCH_TEMPLATE_UNVERSIONED = {"defaultVersion", "name", "namePrefix", "tags", "tagsAll"}
+"""Launch template inputs whose change makes no new version: every other input is among the
+``updateKeys`` of terraform-provider-aws internal/service/ec2/ec2_launch_template.go
+(resourceLaunchTemplateUpdate), which call CreateLaunchTemplateVersion (``description`` and
+``tag_specifications`` included); ``update_default_version`` only moves the default, ``name``
+replaces the template."""
+
+
+def _versioned_templates(
+    new: dict[str, Any], changed: dict[str, list[str]], changes: dict[str, Change]
+) -> set[str]:
+    """Launch templates updated in place with a new version (the plan pins ``latestVersion``;
+    the mocks keep its number, so the input diff of what takes it cannot see the change)."""
+    return {
+        urn
+        for urn, keys in changed.items()
+        if new[urn]["type"] == LAUNCH_TEMPLATE
+        and changes[urn].action == "update"
+        and any(
+            re.split(r"[.\[]", key, maxsplit=1)[0] not in LAUNCH_TEMPLATE_UNVERSIONED
+            for key in keys
+        )
+    }
+
+
+def _new_template_versions(
+    new: dict[str, Any], versioned: set[str], names: dict[str, str], changes: dict[str, Change]
+) -> None:
+    """An instance launched from a template version it pins is replaced when the template gets
+    a new version: terraform-provider-aws ec2_instance.go CustomizeDiff forces new
+    ``launch_template.0.version`` when the version asked for is not the one the instance runs."""
+    for urn, resource in new.items():
+        known = changes.get(urn)
+        if resource["type"] != "aws:ec2/instance:Instance" or (known and known.action != "update"):
+            continue  # created or already replaced
+        sources = (resource.get("property_dependencies") or {}).get("launchTemplate") or []
+        hit = sorted(set(sources) & versioned)
+        if hit:
+            change = changes.get(urn) or Change(urn, resource["type"], "update")
+            changes[urn] = change
+            change.action = "replace"
+            change.reasons.append(
+                f"launchTemplate.version: {names[hit[0]]} gets a new version (forces replacement)"
+            )
+
+
 def _forces(changed: str, rules: list[str]) -> bool:
     return any(
         changed == rule or changed.startswith(f"{rule}.") or rule.startswith(f"{changed}.")
@@ -256,8 +304,10 @@ def forecast(
                 [f"{key} changed" for key in keys],
                 disruption=karpenter_drift(kind, keys),
             )
+    versioned = _versioned_templates(new, changed, changes)
+    _new_template_versions(new, versioned, names, changes)
     _follow_replacements(new, old, names, changes)
-    _node_group_rolls(new, old, names, changes)
+    _node_group_rolls(new, old, versioned, names, changes)
     for change in changes.values():
         if change.action in ("replace", "delete"):
             before = old.get(change.urn) or new.get(change.urn) or {}
@@ -289,17 +339,15 @@ managed-node-update-behavior)."""
 
 
 def _node_group_rolls(
-    new: dict[str, Any], old: dict[str, Any], names: dict[str, str], changes: dict[str, Change]
+    new: dict[str, Any],
+    old: dict[str, Any],
+    versioned: set[str],
+    names: dict[str, str],
+    changes: dict[str, Change],
 ) -> None:
     """Managed node groups updated in place in a way that replaces their nodes: a change of
     their own version keys, or a launch template they take ``latest_version`` of that gets a
-    new version (any update of the template; the mocks keep the version number the same, which
-    would hide it)."""
-    templates = {
-        urn
-        for urn, c in changes.items()
-        if c.type == "aws:ec2/launchTemplate:LaunchTemplate" and c.action == "update"
-    }
+    new version (``_versioned_templates``)."""
     for urn, resource in new.items():
         if resource["type"] != NODE_GROUP_TYPE or urn not in old:
             continue
@@ -312,7 +360,7 @@ def _node_group_rolls(
             if reason.split(".", 1)[0].split(" ", 1)[0] in ROLLING_NODE_GROUP_KEYS
         ]
         sources = (resource.get("property_dependencies") or {}).get("launchTemplate") or []
-        hit = sorted(set(sources) & templates)
+        hit = sorted(set(sources) & versioned)
         if not (own or hit):
             continue
         if change is None:

@@ -16,7 +16,9 @@ written by hand in a test trips it the same way a real stack would. Checks:
 - ``volume-below-snapshot``: a node volume smaller than its EKS AMI's snapshot (EC2 refuses the
   launch; the node group ends CREATE_FAILED).
 - ``private-subnet-without-egress``: a private subnet with neither a default route nor the VPC
-  endpoints a node needs (nodes never join).
+  endpoints a node needs to join and pull images (nodes never join).
+- ``private-subnet-without-session-manager``: a private subnet with neither a default route
+  nor the Session Manager endpoints (nodes join, but no session can be opened to them).
 - ``addon-version-unknown``: an EKS add-on pinned to a version the lock table never saw offered
   for its cluster's Kubernetes minor (data/addon_versions.json ``seen``, with sources and date):
   CreateAddon refuses a version EKS does not offer, after the cluster's 10 minutes. Unknown is
@@ -33,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..args.addons import ADDON_VERSION_PATTERN, addon_lock
-from ..args.endpoints import KARPENTER_ENDPOINTS, PRIVATE_CLUSTER_ENDPOINTS
 from ..args.rules import principal_identity
 from .recorder import Registration
 
@@ -65,6 +66,21 @@ NAME_LIMITS: dict[str, tuple[str, int, str]] = {
     "aws:autoscaling/group:Group": ("name", 255, "region"),
 }
 NOT_AUTONAMED = {"aws:eks/fargateProfile:FargateProfile"}  # a required input, never generated
+
+# What a private subnet without a default route needs, written here again on purpose and not
+# imported from args.endpoints (the list the network creates endpoints from): the check must
+# not trust the code it checks (tests/test_preflight.py checks that the network's list covers
+# these). From the EKS user guide, "Deploy private clusters with limited internet access"
+# (awsdocs/amazon-eks-user-guide latest/ug/clusters/private-clusters.adoc, its endpoint table):
+# images from ECR (ecr.api, ecr.dkr; layers through the S3 gateway endpoint), ec2 (the EKS
+# optimized AMI), eks-auth (Pod Identity: the VPC CNI's role) and sts (IAM roles for service
+# accounts); sqs for Karpenter's interruption queue.
+NODE_JOIN_ENDPOINTS = ("ecr.api", "ecr.dkr", "ec2", "eks-auth", "sts")
+KARPENTER_QUEUE_ENDPOINT = "sqs"
+# Session Manager, the nodes' only shell (no SSH): the same guide's table (ssm) and the Systems
+# Manager user guide, "VPC endpoints for Systems Manager" (ssm, ssmmessages, ec2messages).
+# Without them nodes still join: a finding of its own, with its own words.
+SESSION_MANAGER_ENDPOINTS = ("ssm", "ssmmessages", "ec2messages")
 
 # The EKS AMIs' snapshots: AL2023 root and Bottlerocket data volumes (args.compute.MIN_DISK_GIB).
 EKS_AMI_SNAPSHOT_GIB = 20
@@ -280,7 +296,12 @@ def volumes_below_snapshot(registrations: list[Registration]) -> list[Finding]:
     return findings
 
 
-def private_subnets_without_egress(registrations: list[Registration]) -> list[Finding]:
+def _unrouted_private_subnets(
+    registrations: list[Registration],
+) -> list[tuple[Registration, set[str], bool]]:
+    """Each private subnet whose table has no default route, with the services it reaches
+    through endpoints (``s3`` for the gateway on its table) and whether the plan has
+    Karpenter's queue."""
     by_type: dict[str, list[Registration]] = defaultdict(list)
     for r in registrations:
         by_type[r.type].append(r)
@@ -299,12 +320,8 @@ def private_subnets_without_egress(registrations: list[Registration]) -> list[Fi
         if r.inputs.get("destinationCidrBlock") == "0.0.0.0/0"
     }
     endpoints = by_type["aws:ec2/vpcEndpoint:VpcEndpoint"]
-    # What a subnet without a default route needs: the list the network creates endpoints from
-    # (args.endpoints, each entry with its source). The check still judges the plan, not the
-    # code: which endpoints exist, in which subnets, and whether the table has a default route.
-    karpenter = KARPENTER_ENDPOINTS if by_type["aws:sqs/queue:Queue"] else ()
-    needed = [*PRIVATE_CLUSTER_ENDPOINTS, *karpenter]
-    findings = []
+    karpenter = bool(by_type["aws:sqs/queue:Queue"])
+    found = []
     for subnet in private:
         table = table_of.get(str(subnet.resource_id))
         if table in routed:
@@ -322,13 +339,39 @@ def private_subnets_without_egress(registrations: list[Registration]) -> list[Fi
             for e in endpoints
         ):
             present.add("s3")
-        missing = [service for service in [*needed, "s3"] if service not in present]
+        found.append((subnet, present, karpenter))
+    return found
+
+
+def private_subnets_without_egress(registrations: list[Registration]) -> list[Finding]:
+    findings = []
+    for subnet, present, karpenter in _unrouted_private_subnets(registrations):
+        needed = [*NODE_JOIN_ENDPOINTS, "s3", *([KARPENTER_QUEUE_ENDPOINT] if karpenter else [])]
+        missing = [service for service in needed if service not in present]
         if missing:
             findings.append(
                 Finding(
                     "private-subnet-without-egress",
                     "no default route and no VPC endpoint for "
                     f"{', '.join(missing)}: nodes there cannot pull images or join the cluster",
+                    [subnet.name],
+                    ["natMode"],
+                )
+            )
+    return findings
+
+
+def private_subnets_without_session_manager(registrations: list[Registration]) -> list[Finding]:
+    findings = []
+    for subnet, present, _ in _unrouted_private_subnets(registrations):
+        missing = [service for service in SESSION_MANAGER_ENDPOINTS if service not in present]
+        if missing:
+            findings.append(
+                Finding(
+                    "private-subnet-without-session-manager",
+                    "no default route and no VPC endpoint for "
+                    f"{', '.join(missing)}: nodes there join, but Session Manager (their only "
+                    "shell) cannot reach them",
                     [subnet.name],
                     ["natMode"],
                 )
@@ -378,6 +421,7 @@ CHECKS: tuple[Callable[[list[Registration]], list[Finding]], ...] = (
     names_too_long,
     volumes_below_snapshot,
     private_subnets_without_egress,
+    private_subnets_without_session_manager,
     unknown_addon_versions,
 )
 

@@ -65,6 +65,8 @@ class NatInstance(pulumi.ComponentResource):
 
     network_interface_id: pulumi.Output[str]
     """The interface private route tables send 0.0.0.0/0 to."""
+    instance: aws.ec2.Instance
+    """The instance; the routes to its interface wait for it."""
 
     def __init__(
         self,
@@ -156,15 +158,20 @@ class NatInstance(pulumi.ComponentResource):
                 )
             ],
             user_data=user_data(),
-            tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(
-                    resource_type="volume", tags={**tags, "Name": name}
-                )
-            ],
+            # No tag_specifications: the template's content must not follow the platform's
+            # tags. Any change to it (tag_specifications included) makes a new template version
+            # (terraform-provider-aws internal/service/ec2/ec2_launch_template.go,
+            # resourceLaunchTemplateUpdate ``updateKeys``), and an instance pinned to another
+            # version than it runs is replaced (ec2_instance.go CustomizeDiff,
+            # ``diff.ForceNew("launch_template.0.version")``): delete before replace, so a tags
+            # change would stop egress until a new instance boots. The volume gets its tags from
+            # the instance's ``volume_tags`` instead, updated in place on the volumes
+            # (resourceInstanceUpdate, ``d.HasChange("volume_tags")``). The template's own
+            # ``tags`` are not in ``updateKeys``: no new version.
             tags={**tags, "Name": f"{name}-lt", ROLE_TAG: "nat-instance"},
             opts=child,
         )
-        aws.ec2.Instance(
+        self.instance = aws.ec2.Instance(
             f"{name}-instance",
             instance_type=INSTANCE_TYPE,
             launch_template=aws.ec2.InstanceLaunchTemplateArgs(
@@ -180,6 +187,7 @@ class NatInstance(pulumi.ComponentResource):
             # Restarted on new hardware after a host failure (EC2 simplified automatic recovery).
             maintenance_options=aws.ec2.InstanceMaintenanceOptionsArgs(auto_recovery="default"),
             tags={**tags, "Name": f"{name}-instance", ROLE_TAG: "nat-instance"},
+            volume_tags={**tags, "Name": name},
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[attachment],

@@ -55,9 +55,10 @@ class NetworkRefs:
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
     egress: Sequence[pulumi.Resource] = ()
-    """Routes, NAT and endpoints the private subnets reach out through, and the public subnets
-    load balancers live in (none for a brought VPC): what must outlive the controllers on
-    destroy."""
+    """Routes, NAT and endpoints the private subnets reach out through, the route table
+    associations that put the subnets on those routes, and the public subnets load balancers
+    live in (none for a brought VPC): what must outlive the controllers on destroy (a subnet
+    whose association is gone falls back to the VPC's main table, which has no way out)."""
 
 
 class Network(pulumi.ComponentResource):
@@ -104,24 +105,28 @@ class Network(pulumi.ComponentResource):
         private_subnets = [self._subnet(vpc, zone, "private") for zone in args.subnets]
 
         public_table = self._route_table(vpc, "public")
+        public_route = self._default_route(public_table, gateway_id=igw.id)
         # Everything private subnets reach AWS and the internet through: controllers that clean
         # up after themselves depend on it, so a destroy removes it only after them.
         # The public subnets too: the load balancers the controller makes live there.
-        egress: list[pulumi.Resource] = [
-            self._default_route(public_table, gateway_id=igw.id),
-            *public_subnets,
-        ]
+        egress: list[pulumi.Resource] = [public_route, *public_subnets]
         for subnet in public_subnets:
             # Up to 0.5.0 named after its table: "<network>-public-<zone>".
-            self._associate(public_table, subnet, [subnet.pulumi_resource_name])
+            egress.append(
+                self._associate(public_table, subnet, [subnet.pulumi_resource_name], [public_route])
+            )
 
         nat_gateways = self._nat_gateways(args.subnets, public_subnets, igw)
-        private_tables = self._private_route_tables(vpc, private_subnets)
+        private_tables = self._private_route_tables(vpc)
+        # Each table's way out, created before any subnet is moved onto the table (below).
+        private_ways_out: list[list[pulumi.Resource]] = [[] for _ in private_tables]
         if nat_gateways:
             per_zone = len(private_tables) > 1
             for index, table in enumerate(private_tables):
                 gateway = nat_gateways[index if per_zone else 0]
-                egress.append(self._default_route(table, nat_gateway_id=gateway.id))
+                route = self._default_route(table, nat_gateway_id=gateway.id)
+                private_ways_out[index].append(route)
+                egress.append(route)
         if args.nat_mode == "instance":
             nat_instance = NatInstance(
                 f"{name}-nat-instance",
@@ -135,9 +140,18 @@ class Network(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )
             egress.append(nat_instance)  # the instance itself, not only its interface
-            for table in private_tables:
+            for index, table in enumerate(private_tables):
                 interface = nat_instance.network_interface_id
-                egress.append(self._default_route(table, network_interface_id=interface))
+                # The route waits for the instance, not only its interface: a subnet moved onto
+                # this table (a natMode switch) would otherwise send its traffic to an interface
+                # no instance holds yet. The instance counts as created once it runs; forwarding
+                # starts only when its user data has run (about a minute later, not measured
+                # here), a gap no Pulumi dependency closes (README "Egress with a NAT instance").
+                route = self._default_route(
+                    table, network_interface_id=interface, depends_on=[nat_instance.instance]
+                )
+                private_ways_out[index].append(route)
+                egress.append(route)
 
         # Gateway endpoints are free and keep image-layer pulls (ECR stores layers in S3) off NAT.
         s3_endpoint = aws.ec2.VpcEndpoint(
@@ -151,7 +165,13 @@ class Network(pulumi.ComponentResource):
         )
         egress.append(s3_endpoint)
         if args.nat_mode == "none":
-            egress += self._interface_endpoints(vpc, private_subnets)
+            endpoints = self._interface_endpoints(vpc, private_subnets)
+            egress += endpoints
+            # No default route: the way out is the endpoints. A switch to none from per_az moves
+            # the subnets onto a new table, with the endpoints still being created (the old NAT
+            # routes go only at the end of the update, on their old tables).
+            private_ways_out = [[*endpoints, s3_endpoint] for _ in private_tables]
+        egress += self._associate_private(private_tables, private_subnets, private_ways_out)
         self._flow_logs(vpc)
         self.egress = egress
 
@@ -204,19 +224,26 @@ class Network(pulumi.ComponentResource):
         )
 
     def _default_route(
-        self, table: aws.ec2.RouteTable, **target: pulumi.Input[str]
+        self,
+        table: aws.ec2.RouteTable,
+        depends_on: Sequence[pulumi.Resource] = (),
+        **target: pulumi.Input[str],
     ) -> aws.ec2.Route:
         return aws.ec2.Route(
             f"{table.pulumi_resource_name}-default",
             route_table_id=table.id,
             destination_cidr_block="0.0.0.0/0",
-            opts=pulumi.ResourceOptions(parent=table),
+            opts=pulumi.ResourceOptions(parent=table, depends_on=list(depends_on)),
             **target,
         )
 
     def _associate(
-        self, table: aws.ec2.RouteTable, subnet: aws.ec2.Subnet, old_names: Sequence[str]
-    ) -> None:
+        self,
+        table: aws.ec2.RouteTable,
+        subnet: aws.ec2.Subnet,
+        old_names: Sequence[str],
+        way_out: Sequence[pulumi.Resource],
+    ) -> aws.ec2.RouteTableAssociation:
         """The subnet's one association, named after the subnet: whichever table ``natMode``
         gives it, the association is the same resource, and a switch changes its table in
         place. A subnet holds one association; creating a second fails with
@@ -230,14 +257,23 @@ class Network(pulumi.ComponentResource):
         association anyway, ``subnet_id`` forces it), and its URN no longer depends on a table
         that exists in one mode only. ``old_names``: the names it had when it was the child of
         its table (``<table>-<zone>``) in any mode; the aliases move those stacks over without
-        a replacement (an alias's URN takes its parent's type chain, any route table's here)."""
-        aws.ec2.RouteTableAssociation(
+        a replacement (an alias's URN takes its parent's type chain, any route table's here).
+
+        ``way_out``: what the table sends the subnet's traffic through (its default route, or in
+        ``natMode: none`` the endpoints). The association waits for it: a switch moves the
+        subnet onto a new table in place, and without this the move could run as soon as the
+        table exists, while its NAT gateway is still being created (one to two minutes,
+        ``offline/data/creation_times.json``), cutting the subnet's egress. Nothing here
+        depends on an association, so this adds no cycle; on destroy the association goes
+        before its route."""
+        return aws.ec2.RouteTableAssociation(
             f"{subnet.pulumi_resource_name}-rta",
             route_table_id=table.id,
             subnet_id=subnet.id,
             opts=pulumi.ResourceOptions(
                 parent=subnet,
                 aliases=[pulumi.Alias(name=name, parent=table) for name in old_names],
+                depends_on=list(way_out),
             ),
         )
 
@@ -271,25 +307,33 @@ class Network(pulumi.ComponentResource):
             )
         return gateways
 
-    def _private_route_tables(
-        self, vpc: aws.ec2.Vpc, private_subnets: list[aws.ec2.Subnet]
-    ) -> list[aws.ec2.RouteTable]:
+    def _private_route_tables(self, vpc: aws.ec2.Vpc) -> list[aws.ec2.RouteTable]:
         """Per zone with per_az NAT (a zone keeps egress when another zone fails), else one."""
-        zones = self._args.subnets
-        per_zone = self._args.nat_mode == "per_az"
-        tables = (
-            [self._route_table(vpc, f"private-{zone.zone}") for zone in zones]
-            if per_zone
-            else [self._route_table(vpc, "private")]
-        )
-        for index, (zone, subnet) in enumerate(zip(zones, private_subnets, strict=True)):
+        if self._args.nat_mode == "per_az":
+            return [self._route_table(vpc, f"private-{zone.zone}") for zone in self._args.subnets]
+        return [self._route_table(vpc, "private")]
+
+    def _associate_private(
+        self,
+        tables: list[aws.ec2.RouteTable],
+        private_subnets: list[aws.ec2.Subnet],
+        ways_out: list[list[pulumi.Resource]],
+    ) -> list[pulumi.Resource]:
+        """Each private subnet on its zone's table (per_az) or the one table, once the table's
+        way out exists (see ``_associate``)."""
+        per_zone = len(tables) > 1
+        associations: list[pulumi.Resource] = []
+        for index, (zone, subnet) in enumerate(
+            zip(self._args.subnets, private_subnets, strict=True)
+        ):
             # Up to 0.5.0 named after its table: "<table>-<zone>", per_az or single table.
             old = [
                 f"{self._name}-private-{zone.zone}-{zone.zone}",
                 f"{self._name}-private-{zone.zone}",
             ]
-            self._associate(tables[index if per_zone else 0], subnet, old)
-        return tables
+            table = index if per_zone else 0
+            associations.append(self._associate(tables[table], subnet, old, ways_out[table]))
+        return associations
 
     def _interface_endpoints(
         self, vpc: aws.ec2.Vpc, private_subnets: list[aws.ec2.Subnet]
