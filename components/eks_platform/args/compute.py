@@ -64,6 +64,15 @@ default for all Auto Mode nodes, not a GPU-specific requirement."""
 GPU_NODE_CLASS = "gpu"
 """Name of the EC2NodeClass of Karpenter's GPU NodePool (its larger root volume)."""
 GPU_TAINT_KEY = "nvidia.com/gpu"
+NODE_DELETE_TIMEOUT = "30m"
+"""How long a destroy waits for a NodePool or EC2NodeClass to go. pulumi-kubernetes deletes with
+foreground propagation and waits until the object is gone, 10 minutes by default; a NodePool
+is gone once Karpenter has drained and terminated every node it owns (NodeClaims carry
+``blockOwnerDeletion``, karpenter core nodeclaimtemplate.go), a class once its finalizer saw the
+last NodeClaim go (pkg/controllers/nodeclass/controller.go:214-226). Several nodes drained in
+turn take longer than 10 minutes; a PodDisruptionBudget that never allows an eviction still
+blocks the drain (no ``terminationGracePeriod``: it is in the NodePool hash and would replace
+every node), and the destroy then fails safely after this timeout (README, destroy)."""
 GPU_NODE_POOL = "gpu"
 """Name of the GPU NodePool (the plan prices it apart: idle, it holds no node)."""
 

@@ -25,9 +25,15 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..args.compute import GPU_NODE_CLASS, GPU_NODE_POOL, GPU_TAINT, GPU_TAINT_KEY, GpuArgs
+from ..args.compute import (
+    GPU_NODE_CLASS,
+    GPU_NODE_POOL,
+    GPU_TAINT,
+    GPU_TAINT_KEY,
+    NODE_DELETE_TIMEOUT,
+    GpuArgs,
+)
 from ..args.rules import RESTRICTED_NAMESPACE_LABELS
-from .karpenter import NODE_DELETE_TIMEOUTS
 
 DEVICE_PLUGIN_CHART = "nvidia-device-plugin"
 DEVICE_PLUGIN_VERSION = "0.20.0"
@@ -208,7 +214,7 @@ class Gpu(pulumi.ComponentResource):
                             *args.workers_ready,
                             *([args.node_class] if args.node_class else []),
                         ],
-                        custom_timeouts=NODE_DELETE_TIMEOUTS,
+                        custom_timeouts=pulumi.CustomTimeouts(delete=NODE_DELETE_TIMEOUT),
                     ),
                 )
             )

@@ -17,19 +17,18 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ..args.compute import GPU_DISK_GIB, GPU_NODE_CLASS, MIN_DISK_GIB, KarpenterArgs
+from ..args.compute import (
+    GPU_DISK_GIB,
+    GPU_NODE_CLASS,
+    MIN_DISK_GIB,
+    NODE_DELETE_TIMEOUT,
+    KarpenterArgs,
+)
 from .iam import POD_IDENTITY_TRUST, AwsContext, service_role
 from .iam import node_role as make_node_role
 
-NODE_DELETE_TIMEOUTS = pulumi.CustomTimeouts(delete="30m")
-"""How long a destroy waits for a NodePool or EC2NodeClass to go. pulumi-kubernetes deletes with
-foreground propagation and waits until the object is gone, 10 minutes by default; a NodePool
-is gone once Karpenter has drained and terminated every node it owns (NodeClaims carry
-``blockOwnerDeletion``, karpenter core nodeclaimtemplate.go), a class once its finalizer saw the
-last NodeClaim go (pkg/controllers/nodeclass/controller.go:214-226). Several nodes drained in
-turn take longer than 10 minutes; a PodDisruptionBudget that never allows an eviction still
-blocks the drain (no ``terminationGracePeriod``: it is in the NodePool hash and would replace
-every node), and the destroy then fails safely after this timeout (README, destroy)."""
+NODE_DELETE_TIMEOUTS = pulumi.CustomTimeouts(delete=NODE_DELETE_TIMEOUT)
+"""Deleting a NodePool or EC2NodeClass drains nodes: ``args.compute.NODE_DELETE_TIMEOUT``."""
 
 CHART = "oci://public.ecr.aws/karpenter/karpenter"
 # CRDs from their own chart: Helm installs a chart's crds/ once and never upgrades them (Karpenter
