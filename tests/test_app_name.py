@@ -20,9 +20,9 @@ NAMED = {"workload": {"domain": "app.example.com", "hostedZoneId": ZONE}}
 CERT = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
 
 
-def run(overrides, zones=None, project=PROJECT_DIR, stack="dev", region="us-west-2"):
+def run(overrides, zones=None, project=PROJECT_DIR, stack="dev", region="us-west-2", caller=None):
     """The stack's error message (None when it deploys) and what it registered."""
-    monitor = RecordingMonitor(PlatformMocks(region, hosted_zones=zones))
+    monitor = RecordingMonitor(PlatformMocks(region, hosted_zones=zones, caller_arn=caller))
     try:
         run_stack(project, stack, overrides, monitor=monitor)
     except pulumi.RunError as error:
@@ -57,7 +57,8 @@ def test_a_zone_that_cannot_hold_the_name_is_refused_before_anything_registers(z
 
 def test_a_certificate_of_another_account_is_refused():
     other = CERT.replace("123456789012", "210987654321")
-    message, registered = run({"workload": {"tls": {"certificateArn": other}}})
+    caller = "arn:aws:iam::123456789012:user/deployer"
+    message, registered = run({"workload": {"tls": {"certificateArn": other}}}, caller=caller)
     assert message is not None
     assert "workload.tls.certificate_arn" in message and "account 210987654321" in message
     assert registered == []
@@ -96,3 +97,41 @@ def test_a_fleets_zone_is_checked_before_any_region(zone, expected):
 def test_a_fleet_with_a_good_zone_deploys():
     message, _ = run(FLEET_NAME, project=FLEET_DIR, stack="global", region="us-east-1")
     assert message is None
+
+
+def test_the_offline_plan_takes_the_account_from_a_configured_certificate():
+    """Offline, the caller's account is unknown: a user's real certificate must not be refused
+    as another account's (the mocks answer with the certificate's account)."""
+    theirs = CERT.replace("123456789012", "111122223333")
+    message, _ = run({"workload": {"tls": {"certificateArn": theirs}}})
+    assert message is None
+
+
+def test_every_preview_problem_is_reported_at_once():
+    """The lookups at preview (certificate account, add-on versions, ...) collect their problems
+    and raise once, like validation."""
+    other = CERT.replace("123456789012", "210987654321")
+    caller = "arn:aws:iam::123456789012:user/deployer"
+    message, registered = run(
+        {
+            "workload": {"tls": {"certificateArn": other}},
+            "addonVersions": {"coredns": "v9.9.9-eksbuild.1"},
+        },
+        caller=caller,
+    )
+    assert message is not None and "(2 problem(s))" in message
+    assert "workload.tls.certificate_arn" in message and "addon_versions.coredns" in message
+    assert registered == []
+
+
+def test_auto_modes_coredns_version_is_checked_at_preview():
+    """pulumi-eks adds CoreDNS in Auto Mode at the platform's version (control_plane.py)."""
+    message, registered = run(
+        {
+            "computeMode": "auto",
+            "nodeGroups": [],
+            "addonVersions": {"coredns": "v9.9.9-eksbuild.1"},
+        }
+    )
+    assert message is not None and "addon_versions.coredns = 'v9.9.9-eksbuild.1'" in message
+    assert registered == []

@@ -70,10 +70,11 @@ def resolved_addon_versions(args: PlatformArgs) -> dict[str, str]:
 
 
 def installed_addons(args: PlatformArgs) -> list[str]:
-    """The locked add-ons this configuration installs (Auto Mode runs its own networking, DNS
-    and storage; parts.control_plane adds none there)."""
+    """The locked add-ons this configuration installs. Auto Mode runs its own networking and
+    storage, but pulumi-eks still adds CoreDNS there, at the version parts.control_plane passes
+    (``coredns_addon_options`` in Auto Mode; the plan's model of pulumi-eks shows it)."""
     core = ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
-    installed = [] if args.compute_mode == "auto" else core
+    installed = ["coredns"] if args.compute_mode == "auto" else core
     if args.block_storage and args.compute_mode != "auto":
         installed.append("aws-ebs-csi-driver")
     if args.observability:
@@ -86,7 +87,9 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version))
 
 
-def check_addon_versions(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> None:
+def addon_version_problems(
+    args: PlatformArgs, invoke: pulumi.InvokeOptions | None
+) -> list[ConfigProblem]:
     """Each installed add-on's version against the newest EKS offers for the cluster's minor,
     before the cluster (10 minutes) is created: ``aws:eks/getAddonVersion`` with most_recent
     returns the first version DescribeAddonVersions lists, newest first, and otherwise the
@@ -119,8 +122,7 @@ def check_addon_versions(args: PlatformArgs, invoke: pulumi.InvokeOptions | None
                     "it after the cluster is created; pin an offered version",
                 )
             )
-    if problems:
-        raise ConfigError(problems)
+    return problems
 
 
 def default_cluster_name() -> str:
@@ -163,7 +165,9 @@ def _claim_cluster_name(component: str, region: str, cluster_name: str, key: str
     claimed[(region, cluster_name)] = component
 
 
-def load_balancer_subnets(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> list[str]:
+def load_balancer_subnets(
+    args: PlatformArgs, invoke: pulumi.InvokeOptions | None
+) -> tuple[list[str], list[ConfigProblem]]:
     """A brought VPC's subnets for the app's load balancer: public ones for an internet-facing
     scheme, private ones for an internal one; the first listed of each zone. Empty for the
     platform's own VPC, whose subnets carry the role tags the controllers discover them by
@@ -174,10 +178,10 @@ def load_balancer_subnets(args: PlatformArgs, invoke: pulumi.InvokeOptions | Non
     aws-load-balancer-controller v3.5.0 pkg/networking/subnet_resolver.go:685-693,
     validateSubnetsAZExclusivity) where its discovery would have picked one per zone, so the
     zones are looked up (at preview, before anything registers) and one subnet kept per zone.
-    An ALB needs two zones (subnet_resolver.go:502): refused with fewer."""
+    An ALB needs two zones (subnet_resolver.go:502): refused with fewer (the problem returned)."""
     workload = args.workload
     if not args.uses_existing_vpc or not workload.enabled:
-        return []
+        return [], []
     internal = workload.scheme == "internal"
     key = "existing_private_subnet_ids" if internal else "existing_public_subnet_ids"
     given = list(args.existing_private_subnet_ids if internal else args.existing_public_subnet_ids)
@@ -185,18 +189,15 @@ def load_balancer_subnets(args: PlatformArgs, invoke: pulumi.InvokeOptions | Non
     for subnet in given:
         per_zone.setdefault(aws.ec2.get_subnet(id=subnet, opts=invoke).availability_zone, subnet)
     if workload.exposure == "alb" and len(per_zone) < 2:
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    key,
-                    given,
-                    f"the ALB goes into these subnets, all in {', '.join(sorted(per_zone))}; an "
-                    "ALB needs subnets in at least two zones: list subnets of two or more zones, "
-                    "or use exposure nlb",
-                )
-            ]
+        problem = ConfigProblem(
+            key,
+            given,
+            f"the ALB goes into these subnets, all in {', '.join(sorted(per_zone))}; an ALB "
+            "needs subnets in at least two zones: list subnets of two or more zones, or use "
+            "exposure nlb",
         )
-    return list(per_zone.values())
+        return [], [problem]
+    return list(per_zone.values()), []
 
 
 def common_tags(production: bool = False) -> dict[str, str]:
@@ -326,44 +327,45 @@ def resolve_platform_args(
     return validated_with_zones(values, offered, component_name=cast("str", name), snake_keys=True)
 
 
-def check_zones_kept(
+def zones_kept_problems(
     args: PlatformArgs, cluster_name: str, invoke: pulumi.InvokeOptions | None
-) -> None:
+) -> list[ConfigProblem]:
     """EKS updates a cluster's subnets only within the zones it was created in
     (UpdateClusterConfig): adding a zone to a running cluster fails half-way. Refused up front,
     from the existing cluster's subnets; nothing to check on a first deploy or a brought VPC."""
     if args.uses_existing_vpc:
-        return
+        return []
     if cluster_name not in (aws.eks.get_clusters(opts=invoke).names or []):
-        return
+        return []
     subnet_ids = aws.eks.get_cluster(name=cluster_name, opts=invoke).vpc_config.subnet_ids or []
     zones = sorted(
         {aws.ec2.get_subnet(id=subnet, opts=invoke).availability_zone for subnet in subnet_ids}
     )
     added = sorted(set(args.availability_zones) - set(zones))
-    if zones and added:
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    "availability_zones",
-                    list(args.availability_zones),
-                    f"adds {', '.join(added)} to cluster {cluster_name}, created in "
-                    f"{', '.join(zones)}: EKS can change a cluster's subnets only within the "
-                    "zones it was created in (stack config: availabilityZoneCount or "
-                    "availabilityZones); keep its zones, or create a new cluster",
-                )
-            ]
+    if not (zones and added):
+        return []
+    return [
+        ConfigProblem(
+            "availability_zones",
+            list(args.availability_zones),
+            f"adds {', '.join(added)} to cluster {cluster_name}, created in {', '.join(zones)}: "
+            "EKS can change a cluster's subnets only within the zones it was created in (stack "
+            "config: availabilityZoneCount or availabilityZones); keep its zones, or create a "
+            "new cluster",
         )
+    ]
 
 
-def check_app_name(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> None:
+def app_name_problems(
+    args: PlatformArgs, invoke: pulumi.InvokeOptions | None
+) -> list[ConfigProblem]:
     """The app's name and certificate, from AWS, before anything registers: a private zone or
     one that does not hold the domain would leave the certificate pending (its validation waits
     75 minutes) or the records refused; a certificate of another account is refused by the
     listener. The certificate's region is checked in validation (args.rules)."""
     workload = args.workload
     if not workload.enabled:
-        return
+        return []
     problems = []
     if workload.domain and workload.hosted_zone_id:
         found = hosted_zone_problem_for(workload.domain, workload.hosted_zone_id, invoke)
@@ -376,25 +378,24 @@ def check_app_name(args: PlatformArgs, invoke: pulumi.InvokeOptions | None) -> N
         account = aws.get_caller_identity(opts=invoke).account_id
         if found := certificate_account_problem(certificate, account):
             problems.append(ConfigProblem("workload.tls.certificate_arn", certificate, found))
-    if problems:
-        raise ConfigError(problems)
+    return problems
 
 
-def check_log_groups_free(
+def log_group_problems(
     name: str,
     args: PlatformArgs,
     cluster_name: str,
     invoke: pulumi.InvokeOptions | None,
     parent: pulumi.Resource | None,
-) -> None:
+) -> list[ConfigProblem]:
     """Container Insights log groups the platform would create must not exist untagged, as the
     add-on's agents make them (``parts.observability.foreign_log_groups``): refused with the
     commands that adopt them, before anything registers."""
     if not args.observability:
-        return
+        return []
     foreign = foreign_log_groups(cluster_name, invoke)
     if not foreign:
-        return
+        return []
     # The platform's URN when the stack program creates it; inside another component (a fleet)
     # the user reads it from pulumi stack --show-urns.
     urn = (
@@ -410,20 +411,18 @@ def check_log_groups_free(
         f"--parent platform={urn}"
         for group, arn in foreign
     )
-    raise ConfigError(
-        [
-            ConfigProblem(
-                "observability",
-                True,
-                f"log groups {', '.join(group for group, _ in foreign)} exist without the "
-                "platform's tags: the add-on's agents created them (up to 0.5.0 the platform "
-                "left them to it), and creating them again would fail with "
-                "ResourceAlreadyExistsException. Adopt each, then run again (the next up sets "
-                f"their retention, key and tags): {steps}. Deleting them instead works only "
-                "with the add-on off (its Fluent Bit recreates them within seconds)",
-            )
-        ]
-    )
+    return [
+        ConfigProblem(
+            "observability",
+            True,
+            f"log groups {', '.join(group for group, _ in foreign)} exist without the "
+            "platform's tags: the add-on's agents created them (up to 0.5.0 the platform "
+            "left them to it), and creating them again would fail with "
+            "ResourceAlreadyExistsException. Adopt each, then run again (the next up sets "
+            f"their retention, key and tags): {steps}. Deleting them instead works only "
+            "with the add-on off (its Fluent Bit recreates them within seconds)",
+        )
+    ]
 
 
 class EksPlatform(pulumi.ComponentResource):
@@ -472,13 +471,21 @@ class EksPlatform(pulumi.ComponentResource):
         cluster_name = platform.cluster_name or fitted_name(f"{default_cluster_name()}-{name}", 100)
         key = "cluster_name" if platform.cluster_name else "name"
         _claim_cluster_name(name, platform.region, cluster_name, key)
-        check_zones_kept(platform, cluster_name, aws_invoke_options(opts))
-        check_app_name(platform, aws_invoke_options(opts))
-        check_addon_versions(platform, aws_invoke_options(opts))
-        check_log_groups_free(
-            name, platform, cluster_name, aws_invoke_options(opts), opts.parent if opts else None
-        )
-        lb_subnets = load_balancer_subnets(platform, aws_invoke_options(opts))
+        # What only AWS can tell, looked up at preview: every problem at once, still before
+        # anything registers.
+        invoke = aws_invoke_options(opts)
+        lb_subnets, problems = load_balancer_subnets(platform, invoke)
+        problems = [
+            *zones_kept_problems(platform, cluster_name, invoke),
+            *app_name_problems(platform, invoke),
+            *addon_version_problems(platform, invoke),
+            *log_group_problems(
+                name, platform, cluster_name, invoke, opts.parent if opts else None
+            ),
+            *problems,
+        ]
+        if problems:
+            raise ConfigError(problems)
         super().__init__("eks-platform:index:EksPlatform", name, None, opts)
         self._load_balancer_subnets = lb_subnets
         self._app: SampleApp | None = None

@@ -120,7 +120,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         region: str,
         stack_outputs: dict[str, dict[str, Any]] | None = None,
         *,
-        caller_arn: str = f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
+        caller_arn: str | None = None,
         existing_clusters: dict[str, dict[str, str]] | None = None,
         cluster_zones: dict[str, list[str]] | None = None,
         hosted_zones: dict[str, tuple[str, bool]] | None = None,
@@ -128,7 +128,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         subnet_zones: dict[str, str] | None = None,
     ) -> None:
         self.region = region
-        self.caller_arn = caller_arn
+        self._caller_arn = caller_arn
         """Who runs the deployment (``aws:getCallerIdentity``)."""
         self.existing_clusters = existing_clusters or {}
         """EKS clusters that already exist: name -> tags. None by default (a first deploy)."""
@@ -152,6 +152,19 @@ class PlatformMocks(pulumi.runtime.Mocks):
         self.default_provider_calls: list[str] = []
         """Invokes made without an explicit provider (a fleet must make none: its stack has no
         ``aws:region``, so the default provider would fail with "Missing region")."""
+
+    @property
+    def caller_arn(self) -> str:
+        """Who runs the deployment: as given, else a user of the account the stack's
+        configured certificate (``certificateArn``) is in, else of ``ACCOUNT_ID``. A user's
+        real certificate is of their own account, which the offline plan cannot know: taking
+        it from the certificate keeps the preview's account check (``platform.
+        app_name_problems``) from refusing every real certificate offline."""
+        if self._caller_arn:
+            return self._caller_arn
+        config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+        accounts = _certificate_accounts(list(config.values()))
+        return f"arn:aws:iam::{accounts[0] if accounts else ACCOUNT_ID}:user/offline"
 
     def use_component_providers(self, providers: dict[str, str]) -> None:
         """The providers map of the registration being answered on this thread: a remote
@@ -260,20 +273,30 @@ def _eks_cluster_lookup(mocks: PlatformMocks, region: str, args: dict[str, Any])
     }
 
 
-def _domains_in(value: Any, zone_id: str) -> list[str]:
-    """Domains configured with hosted zone ``zone_id`` anywhere in a config value (a stack's
-    ``workload``, a fleet's top-level ``domain`` and ``hostedZoneId``)."""
+def _config_maps(value: Any) -> list[dict[str, Any]]:
+    """Every mapping anywhere in a config value (structured values arrive as JSON text)."""
     if isinstance(value, str) and value[:1] in "[{":
         try:
             value = json.loads(value)
         except ValueError:
             return []
     if isinstance(value, list):
-        return [domain for item in value for domain in _domains_in(item, zone_id)]
+        return [found for item in value for found in _config_maps(item)]
     if not isinstance(value, dict):
         return []
-    found = [str(value["domain"])] if value.get("hostedZoneId") == zone_id else []
-    return found + [domain for item in value.values() for domain in _domains_in(item, zone_id)]
+    return [value, *(found for item in value.values() for found in _config_maps(item))]
+
+
+def _certificate_accounts(value: Any) -> list[str]:
+    """Accounts of the certificate ARNs (``certificateArn``) anywhere in a config value."""
+    arns = [str(m.get("certificateArn") or "").split(":") for m in _config_maps(value)]
+    return [arn[4] for arn in arns if len(arn) > 5 and arn[4]]
+
+
+def _domains_in(value: Any, zone_id: str) -> list[str]:
+    """Domains configured with hosted zone ``zone_id`` anywhere in a config value (a stack's
+    ``workload``, a fleet's top-level ``domain`` and ``hostedZoneId``)."""
+    return [str(m["domain"]) for m in _config_maps(value) if m.get("hostedZoneId") == zone_id]
 
 
 def _zone_name(zone_id: str) -> str:
@@ -356,7 +379,7 @@ _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any
         ),
     },
     "aws:index/getCallerIdentity:getCallerIdentity": lambda mocks, _r, _a: {
-        "accountId": ACCOUNT_ID,
+        "accountId": mocks.caller_arn.split(":")[4],
         "arn": mocks.caller_arn,
         "userId": "AIDAOFFLINE",
         "id": ACCOUNT_ID,
