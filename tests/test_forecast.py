@@ -337,3 +337,33 @@ def test_a_new_template_version_replaces_the_nat_instance(capsys, instance_base)
         "(forces replacement)"
     ]
     assert "egress through the NAT instance stops" in instance["disruption"]
+
+
+def _insights_group(resource: dict) -> bool:
+    name = str((resource.get("inputs") or {}).get("name", ""))
+    return name.startswith("/aws/containerinsights/")
+
+
+def _base_plan(run_dev, tmp_path, name: str, drop_insights: bool, **overrides) -> str:
+    plan = build_plan(run_dev(**overrides)).to_json()
+    if drop_insights:  # a stack from before 0.6.0: the add-on ran, the groups were not ours
+        plan["resources"] = [r for r in plan["resources"] if not _insights_group(r)]
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(plan, default=str))
+    return str(path)
+
+
+def test_insights_groups_the_add_on_already_made_are_said_to_need_adopting(
+    capsys, run_dev, tmp_path
+):
+    held = _base_plan(run_dev, tmp_path, "held", True, observability=True)
+    _, changes = forecast_of(capsys, held, "observability=true")
+    created = [c for n, c in changes.items() if "-insights-" in n]
+    assert len(created) == 4 and all(c["action"] == "create" for c in created)
+    assert all("created it in AWS already" in c["reasons"][-1] for c in created)
+    # Negative control: a base that never ran the add-on has nothing in AWS to adopt.
+    fresh = _base_plan(run_dev, tmp_path, "fresh", False)
+    _, changes = forecast_of(capsys, fresh, "observability=true")
+    created = [c for n, c in changes.items() if "-insights-" in n]
+    assert len(created) == 4
+    assert not any("created it in AWS already" in r for c in created for r in c["reasons"])

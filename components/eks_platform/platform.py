@@ -26,6 +26,7 @@ from .args.config import ConfigError, ConfigProblem, PlatformArgs
 from .args.regions import REGIONS, SUPPORTED_REGIONS
 from .args.rules import (
     COMPONENT_NAME_MAX,
+    OBSERVABILITY_ADDON,
     PLATFORM_TAG_KEYS,
     certificate_account_problem,
     component_name_problem,
@@ -78,7 +79,7 @@ def installed_addons(args: PlatformArgs) -> list[str]:
     if args.block_storage and args.compute_mode != "auto":
         installed.append("aws-ebs-csi-driver")
     if args.observability:
-        installed.append("amazon-cloudwatch-observability")
+        installed.append(OBSERVABILITY_ADDON)
     return sorted(installed)
 
 
@@ -730,7 +731,7 @@ class EksPlatform(pulumi.ComponentResource):
                 ObservabilityArgs(
                     cluster_name=control_plane.cluster_name,
                     log_groups=insights_logs,
-                    addon_version=addon_versions["amazon-cloudwatch-observability"],
+                    addon_version=addon_versions[OBSERVABILITY_ADDON],
                     workers_ready=workers_ready,
                     tags=tags,
                 ),

@@ -359,6 +359,11 @@ def zone_problem(domain: str, zone_name: str, private: bool) -> str | None:
     return None
 
 
+OBSERVABILITY_ADDON = "amazon-cloudwatch-observability"
+"""The EKS add-on of Container Insights (parts.observability installs it)."""
+CONTAINER_INSIGHTS_PREFIX = "/aws/containerinsights/"
+"""Where the CloudWatch observability add-on's agents write, ``<prefix><cluster>/<kind>``
+(parts.observability); the cost model and the change forecast recognise the groups by it."""
 PLATFORM_TAG_KEYS = ("project", "stack", "managed-by", "environment")
 """Tags the platform sets itself (``platform.common_tags`` builds them from these keys);
 ``environment`` drives the policy pack."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..args.compute import GPU_NODE_POOL
+from ..args.rules import CONTAINER_INSIGHTS_PREFIX, OBSERVABILITY_ADDON
 from ..args.versions import SUPPORT_WINDOWS
 from ..args.versions import today as judging_day
 from .recorder import Registration
@@ -446,8 +447,7 @@ def _observability(pricer: _Pricer, registrations: list[Registration]) -> None:
     """Container Insights observations and Fluent Bit logs, per node at desiredSize (two nodes
     where none are Pulumi's: Karpenter's and Auto Mode's launched nodes), as assumptions."""
     if not any(
-        r.type == "aws:eks/addon:Addon"
-        and r.inputs.get("addonName") == "amazon-cloudwatch-observability"
+        r.type == "aws:eks/addon:Addon" and r.inputs.get("addonName") == OBSERVABILITY_ADDON
         for r in registrations
     ):
         return
@@ -463,7 +463,7 @@ def _observability(pricer: _Pricer, registrations: list[Registration]) -> None:
         int(r.inputs.get("retentionInDays") or 365)
         for r in registrations
         if r.type == "aws:cloudwatch/logGroup:LogGroup"
-        and str(r.inputs.get("name", "")).startswith("/aws/containerinsights/")
+        and str(r.inputs.get("name", "")).startswith(CONTAINER_INSIGHTS_PREFIX)
     ]
     if retention:  # the platform's groups (parts/observability.py), kept like the others
         months = min(12, max(1, max(retention) // 30))
@@ -526,7 +526,7 @@ def estimate_cost(
         note = "year 1; 2 USD/month in year 2, 3 after (rotation)" if rotates else ""
         pricer.add("kms_key", key.name, 1, "keys", note=note)
     for group in by_type.get("aws:cloudwatch/logGroup:LogGroup", []):
-        if str(group.inputs.get("name", "")).startswith("/aws/containerinsights/"):
+        if str(group.inputs.get("name", "")).startswith(CONTAINER_INSIGHTS_PREFIX):
             continue  # priced per node with the add-on (_observability)
         control_plane = str(group.inputs.get("name", "")).startswith("/aws/eks/")
         gb = assumption("control_plane_log_gb" if control_plane else "flow_log_gb")

@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from ..args.rules import CONTAINER_INSIGHTS_PREFIX, OBSERVABILITY_ADDON
 from .graph import creation_times
 
 CRITICAL_TYPES = {"aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key"}
@@ -36,7 +37,10 @@ DISRUPTION = {
     "aws:eks/nodeGroup:NodeGroup": "every node of the group is drained and replaced",
     "aws:ec2/subnet:Subnet": "everything in the subnet (nodes, load balancers) has to move",
     "aws:ec2/natGateway:NatGateway": "private egress through it stops until the new one is up",
-    "aws:ec2/instance:Instance": "egress through the NAT instance stops while it is replaced",
+    "aws:ec2/instance:Instance": (
+        "egress through the NAT instance stops while it is replaced: the old one is deleted "
+        "first, then the new one launches, boots and sets up forwarding"
+    ),
     "aws:ec2/route:Route": "traffic on the route stops until it is created again",
     "aws:cloudwatch/logGroup:LogGroup": "the logs in the group are deleted",
     "aws:iam/role:Role": "whatever assumes the role loses its credentials until it is back",
@@ -308,6 +312,7 @@ def forecast(
     _new_template_versions(new, versioned, names, changes)
     _follow_replacements(new, old, names, changes)
     _node_group_rolls(new, old, versioned, names, changes)
+    _insights_groups_held(old, new, changes)
     for change in changes.values():
         if change.action in ("replace", "delete"):
             before = old.get(change.urn) or new.get(change.urn) or {}
@@ -371,6 +376,34 @@ def _node_group_rolls(
             )
         change.disruption = DISRUPTION[NODE_GROUP_TYPE] + " (rolling update, in place)"
         change.seconds = float(NODE_DRAIN_SECONDS)
+
+
+def _insights_groups_held(
+    old: dict[str, Any], new: dict[str, Any], changes: dict[str, Change]
+) -> None:
+    """A Container Insights log group created where the base already ran the observability
+    add-on: its agents made the group in AWS (without the platform's tags), so CreateLogGroup
+    would fail; the preview refuses until the group is adopted (platform.log_group_problems
+    prints how). The base of a stack from before 0.6.0 is such a case."""
+    ran_addon = any(
+        r["type"] == "aws:eks/addon:Addon"
+        and (r.get("inputs") or {}).get("addonName") == OBSERVABILITY_ADDON
+        for r in old.values()
+    )
+    if not ran_addon:
+        return
+    for change in changes.values():
+        inputs = (new.get(change.urn) or {}).get("inputs") or {}
+        if (
+            change.action == "create"
+            and change.type == "aws:cloudwatch/logGroup:LogGroup"
+            and str(inputs.get("name", "")).startswith(CONTAINER_INSIGHTS_PREFIX)
+        ):
+            change.reasons.append(
+                "the observability add-on of the base plan has created it in AWS already: "
+                "the preview refuses until it is adopted (tag and pulumi import, as it prints)"
+            )
+            change.disruption = "none, once adopted: the next up sets its retention, key, tags"
 
 
 def provider_urn(resource: dict[str, Any]) -> str:

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from ..args.rules import CONTAINER_INSIGHTS_PREFIX, OBSERVABILITY_ADDON
 from .iam import POD_IDENTITY_TRUST, AwsContext, pod_identity_addon, service_role
 
-ADDON = "amazon-cloudwatch-observability"
+ADDON = OBSERVABILITY_ADDON
 SERVICE_ACCOUNT = "cloudwatch-agent"
 LOG_GROUPS = ("application", "dataplane", "host", "performance")
 """``/aws/containerinsights/<cluster>/<kind>``: what add-on 4.x writes to (module docstring)."""
@@ -39,7 +40,7 @@ LOG_GROUPS = ("application", "dataplane", "host", "performance")
 
 def container_insights_log_group(cluster_name: str, kind: str) -> str:
     """The physical name of one Container Insights log group of a cluster."""
-    return f"/aws/containerinsights/{cluster_name}/{kind}"
+    return f"{CONTAINER_INSIGHTS_PREFIX}{cluster_name}/{kind}"
 
 
 OWNED_TAG = ("managed-by", "pulumi")
