@@ -30,9 +30,9 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 
 from eks_platform.args.config import ConfigError
-from eks_platform.offline.pulumi_eks import with_modelled
-from eks_platform.offline.recorder import Registration
-from eks_platform.offline.run import StackNotFoundError, add_stack_arguments, run_stack
+from eks_platform.offline.model.pulumi_eks import with_modelled
+from eks_platform.offline.model.recorder import Registration
+from eks_platform.offline.model.run import StackNotFoundError, add_stack_arguments, run_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

@@ -12,8 +12,8 @@ import pytest
 
 from eks_platform.args.versions import TODAY_VARIABLE
 from eks_platform.offline import StackRun, load_stack_config, run_program, run_stack
-from eks_platform.offline.mocks import PlatformMocks
-from eks_platform.offline.recorder import RecordingMonitor, Registration
+from eks_platform.offline.model.mocks import PlatformMocks
+from eks_platform.offline.model.recorder import RecordingMonitor, Registration
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PINNED_TODAY = "2026-11-30"

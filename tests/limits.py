@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import Any
 
-from eks_platform.offline.recorder import Registration
+from eks_platform.offline.model.recorder import Registration
 
 SUFFIX = 8  # "-" and 7 characters of Pulumi's auto-naming
 NAME_LIMITS = {  # type -> (name input, most characters)

@@ -8,8 +8,8 @@ from importlib import resources
 
 import pytest
 
-from eks_platform.offline.cost import estimate_cost
-from eks_platform.offline.plan import build_plan
+from eks_platform.offline.cost.estimate import estimate_cost
+from eks_platform.offline.report.plan import build_plan
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 SERVICE = "kubernetes:core/v1:Service"

@@ -11,8 +11,8 @@ import pytest
 from conftest import PROJECT_DIR
 
 from eks_platform.offline import run_stack
-from eks_platform.offline.mocks import PlatformMocks
-from eks_platform.offline.recorder import RecordingMonitor
+from eks_platform.offline.model.mocks import PlatformMocks
+from eks_platform.offline.model.recorder import RecordingMonitor
 
 FLEET_DIR = Path(PROJECT_DIR) / "fleet"
 ZONE = "Z0123456789ABC"

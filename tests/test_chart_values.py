@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eks_platform.offline.plan import build_plan
+from eks_platform.offline.report.plan import build_plan
 
 CHARTS = Path(__file__).resolve().parents[2] / "shared" / "charts"
 FOLDERS = {  # chart as the program names it -> folder of the pinned version

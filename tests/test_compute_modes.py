@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "policy"))
 from offline import evaluate
 
-from eks_platform.offline.plan import build_plan
+from eks_platform.offline.report.plan import build_plan
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 AUTO = {"computeMode": "auto", "nodeGroups": [{"name": "general"}]}

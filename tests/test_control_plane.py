@@ -10,8 +10,8 @@ from conftest import PROJECT_DIR
 
 from eks_platform.args.rules import principal_of
 from eks_platform.offline import run_stack
-from eks_platform.offline.mocks import PlatformMocks
-from eks_platform.offline.recorder import RecordingMonitor
+from eks_platform.offline.model.mocks import PlatformMocks
+from eks_platform.offline.model.recorder import RecordingMonitor
 from eks_platform.parts.control_plane import without_creator
 
 CLUSTER = "eks:index:Cluster"

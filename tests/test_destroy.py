@@ -15,11 +15,11 @@ import json
 import pytest
 from conftest import NO_EGRESS_NEEDED
 
+from eks_platform.offline.change.destroy import wave_of
 from eks_platform.offline.cli import main as plan_main
-from eks_platform.offline.destroy import wave_of
-from eks_platform.offline.graph import resource_graph
-from eks_platform.offline.plan import build_plan
-from eks_platform.offline.pulumi_eks import with_modelled
+from eks_platform.offline.model.graph import resource_graph
+from eks_platform.offline.model.pulumi_eks import with_modelled
+from eks_platform.offline.report.plan import build_plan
 
 PRIVATE = NO_EGRESS_NEEDED
 MODES = {

@@ -15,12 +15,12 @@ import yaml
 
 from eks_platform.args.fleet import FLEET_KEYS
 from eks_platform.offline import run_stack
+from eks_platform.offline.checks.preflight import Finding
 from eks_platform.offline.cli import main as plan_main
-from eks_platform.offline.fleet import build_fleet_plan, diff_fleets, to_mermaid
-from eks_platform.offline.fleet import main as fleet_main
-from eks_platform.offline.mocks import PlatformMocks
-from eks_platform.offline.preflight import Finding
-from eks_platform.offline.recorder import RecordingMonitor
+from eks_platform.offline.model.mocks import PlatformMocks
+from eks_platform.offline.model.recorder import RecordingMonitor
+from eks_platform.offline.report.fleet import build_fleet_plan, diff_fleets, to_mermaid
+from eks_platform.offline.report.fleet import main as fleet_main
 
 FLEET_DIR = Path(__file__).resolve().parent.parent / "fleet"
 sys.path.insert(0, str(FLEET_DIR.parent / "policy"))
@@ -345,7 +345,7 @@ def test_a_production_fleet_must_protect_every_region():
 def test_preflight_findings_are_listed_under_their_region(monkeypatch, capsys):
     """Findings (injected: the shipped fleet has none) on eu-west-1's cluster and on the name's
     provider, which is no region's: both fail the plan, each under its place."""
-    from eks_platform.offline import plan as plan_module  # noqa: PLC0415
+    from eks_platform.offline.report import plan as plan_module  # noqa: PLC0415
 
     def finding(registrations):
         names = {r.name for r in registrations}

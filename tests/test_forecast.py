@@ -7,16 +7,16 @@ import json
 import pytest
 from conftest import NO_EGRESS_NEEDED
 
-from eks_platform.offline.cli import main as plan_main
-from eks_platform.offline.diff import diff_plans
-from eks_platform.offline.forecast import (
+from eks_platform.offline.change.diff import diff_plans
+from eks_platform.offline.change.forecast import (
     NODE_CLASS_TYPE,
     NODE_POOL_TYPE,
     karpenter_drift,
     replace_on,
 )
-from eks_platform.offline.plan import build_plan
-from eks_platform.offline.pulumi_eks import with_modelled
+from eks_platform.offline.cli import main as plan_main
+from eks_platform.offline.model.pulumi_eks import with_modelled
+from eks_platform.offline.report.plan import build_plan
 
 MODES = [
     {},

@@ -18,6 +18,9 @@ FLOORS |= {"generate": 4}
 # Among parts, only the shared helpers and a part another composes.
 SHARED_PARTS = {"eks_platform.parts.iam"}
 COMPOSED_PARTS = {("eks_platform.parts.network", "eks_platform.parts.nat_instance")}
+# The rooms of ``offline``: a room imports its own and lower ones. The model imports no other
+# room, the checks and the cost only the model, the change also the checks, the report all.
+ROOMS = {"model": 0, "checks": 1, "cost": 1, "change": 2, "report": 3}
 
 
 def module_name(path: Path) -> str:
@@ -81,10 +84,27 @@ def forbidden_imports(graph: dict[str, set[str]]) -> list[str]:
                 and target != "eks_platform.parts"
             ):
                 problems.append(f"{module} imports {target} (another part's internals)")
+        problems += _room_problems(module, targets)
     dependency = nx.DiGraph([(m, t) for m, ts in graph.items() for t in ts if t in graph])
     dependency.remove_edges_from([(m, m) for m in graph])
     problems += [f"import cycle: {' -> '.join(c)}" for c in nx.simple_cycles(dependency)]
     return problems
+
+
+def room_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 3 and parts[1] == "offline" and parts[2] in ROOMS else None
+
+
+def _room_problems(module: str, targets: set[str]) -> list[str]:
+    here = room_of(module)
+    if here is None:
+        return []  # the offline package's entry (cli, __init__) reads every room
+    return [
+        f"{module} imports {target} (room {there} from room {here})"
+        for target in sorted(targets)
+        if (there := room_of(target)) is not None and there != here and ROOMS[there] >= ROOMS[here]
+    ]
 
 
 def test_the_package_keeps_its_floors():
@@ -106,21 +126,28 @@ def test_the_checker_trips_on_each_forbidden_direction():
         "eks_platform.parts.compute": {"eks_platform.parts.network", "eks_platform.parts.iam"},
         "eks_platform.parts.network": {"eks_platform.parts.nat_instance"},
         "eks_platform.parts.kms": {"eks_platform.platform"},
-        "eks_platform.offline.plan": {"eks_platform.generate.docs"},
-        "eks_platform.generate.docs": {"eks_platform.offline.plan"},
+        "eks_platform.offline.report.plan": {"eks_platform.generate.docs"},
+        "eks_platform.generate.docs": {"eks_platform.offline.report.plan"},
         "eks_platform.parts.iam": set(),
         "eks_platform.parts.nat_instance": set(),
         "eks_platform.platform": set(),
+        "eks_platform.offline.model.run": {"eks_platform.offline.checks.preflight"},
+        "eks_platform.offline.checks.preflight": {"eks_platform.offline.report.mermaid"},
+        "eks_platform.offline.cost.estimate": {"eks_platform.offline.model.recorder"},
+        "eks_platform.offline.change.diff": {"eks_platform.offline.checks.preflight"},
     }
     problems = forbidden_imports(graph)
     assert any("args.config imports eks_platform.parts.iam" in p for p in problems)
     assert any("parts.compute imports eks_platform.parts.network (another" in p for p in problems)
     assert any("parts.kms imports eks_platform.platform" in p for p in problems)
-    assert any("offline.plan imports eks_platform.generate.docs" in p for p in problems)
+    assert any("offline.report.plan imports eks_platform.generate.docs" in p for p in problems)
+    assert any("model.run imports eks_platform.offline.checks.preflight" in p for p in problems)
+    assert any("checks.preflight imports eks_platform.offline.report" in p for p in problems)
     assert any(p.startswith("import cycle") for p in problems)
     # Allowed: a shared helper and a composed part.
     assert not any("imports eks_platform.parts.iam (another" in p for p in problems)
     assert not any("parts.network imports" in p for p in problems)
+    assert not any("cost.estimate imports" in p or "change.diff imports" in p for p in problems)
 
 
 def test_relative_imports_are_resolved():

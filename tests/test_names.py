@@ -12,13 +12,13 @@ from eks_platform import ConfigError, EksPlatform
 from eks_platform.args.component import EksPlatformArgs
 from eks_platform.args.rules import COMPONENT_NAME_MAX, NODE_GROUP_NAME_BUDGET, fitted_name
 from eks_platform.offline import run_stack
-from eks_platform.offline.preflight import (
+from eks_platform.offline.checks.preflight import (
     AUTONAME_SUFFIX,
     NAME_LIMITS,
     names_too_long,
     physical_name,
 )
-from eks_platform.offline.pulumi_eks import with_modelled
+from eks_platform.offline.model.pulumi_eks import with_modelled
 
 LONGEST = "p" * COMPONENT_NAME_MAX
 GROUP = "g" * (NODE_GROUP_NAME_BUDGET - COMPONENT_NAME_MAX)

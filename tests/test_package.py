@@ -26,8 +26,8 @@ from eks_platform.args.config import PlatformArgs
 from eks_platform.args.workload import LoadBalancerControllerArgs, TlsArgs, WorkloadArgs
 from eks_platform.generate.schema import SCHEMA_FILE, component_schema, undocumented, version
 from eks_platform.offline import run_stack
-from eks_platform.offline.mocks import PlatformMocks
-from eks_platform.offline.recorder import SECRET_MARKER, RecordingMonitor
+from eks_platform.offline.model.mocks import PlatformMocks
+from eks_platform.offline.model.recorder import SECRET_MARKER, RecordingMonitor
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = ROOT / "components"

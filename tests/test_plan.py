@@ -11,13 +11,13 @@ import networkx as nx
 import pytest
 
 from eks_platform.offline import run_stack
+from eks_platform.offline.change.diff import changed_keys, diff_plans
 from eks_platform.offline.cli import main as plan_main
-from eks_platform.offline.cost import estimate_cost, spot_discount
-from eks_platform.offline.diff import changed_keys, diff_plans
-from eks_platform.offline.graph import critical_path, resource_graph
-from eks_platform.offline.mermaid import to_mermaid
-from eks_platform.offline.plan import build_plan
-from eks_platform.offline.recorder import Registration
+from eks_platform.offline.cost.estimate import estimate_cost, spot_discount
+from eks_platform.offline.model.graph import critical_path, resource_graph
+from eks_platform.offline.model.recorder import Registration
+from eks_platform.offline.report.mermaid import to_mermaid
+from eks_platform.offline.report.plan import build_plan
 
 TODAY = datetime.date(2026, 11, 22)
 

@@ -17,7 +17,7 @@ from offline import evaluate  # noqa: E402
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy  # noqa: E402
 
 from eks_platform.offline import run_stack  # noqa: E402
-from eks_platform.offline.recorder import Registration  # noqa: E402
+from eks_platform.offline.model.recorder import Registration  # noqa: E402
 
 CLUSTER = "eks:index:Cluster"
 EKS = "aws:eks/cluster:Cluster"

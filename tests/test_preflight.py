@@ -10,8 +10,7 @@ from conftest import NO_EGRESS_NEEDED
 
 from eks_platform.args.addons import addon_lock
 from eks_platform.args.endpoints import PRIVATE_CLUSTER_ENDPOINTS
-from eks_platform.offline.cli import main as plan_main
-from eks_platform.offline.preflight import (
+from eks_platform.offline.checks.preflight import (
     NODE_JOIN_ENDPOINTS,
     SESSION_MANAGER_ENDPOINTS,
     Finding,
@@ -25,8 +24,9 @@ from eks_platform.offline.preflight import (
     unknown_addon_versions,
     volumes_below_snapshot,
 )
-from eks_platform.offline.pulumi_eks import with_modelled
-from eks_platform.offline.recorder import Registration
+from eks_platform.offline.cli import main as plan_main
+from eks_platform.offline.model.pulumi_eks import with_modelled
+from eks_platform.offline.model.recorder import Registration
 
 PRIVATE = NO_EGRESS_NEEDED
 AUTO = {"computeMode": "auto", "nodeGroups": []}
@@ -180,7 +180,9 @@ def test_private_subnets_need_a_route_or_every_endpoint(run_dev):
 
 def test_the_plan_fails_with_its_own_exit_code_on_a_finding(monkeypatch, capsys):
     finding = Finding("duplicate-addon", "two 'vpc-cni' addons", ["a", "b"])
-    monkeypatch.setattr("eks_platform.offline.plan.preflight", lambda _registrations: [finding])
+    monkeypatch.setattr(
+        "eks_platform.offline.report.plan.preflight", lambda _registrations: [finding]
+    )
     assert plan_main(["dev"]) == 3
     err = capsys.readouterr().err
     assert "preflight: [duplicate-addon] two 'vpc-cni' addons: a, b (the platform's code)" in err

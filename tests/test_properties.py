@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from limits import refusals
 
 from eks_platform.offline import run_stack
-from eks_platform.offline.mocks import PlatformMocks
-from eks_platform.offline.preflight import preflight
-from eks_platform.offline.pulumi_eks import with_modelled
-from eks_platform.offline.recorder import RecordingMonitor, Registration
+from eks_platform.offline.checks.preflight import preflight
+from eks_platform.offline.model.mocks import PlatformMocks
+from eks_platform.offline.model.pulumi_eks import with_modelled
+from eks_platform.offline.model.recorder import RecordingMonitor, Registration
 
 NAMES = st.one_of(
     st.from_regex(r"[a-z][a-z0-9-]{0,30}[a-z0-9]", fullmatch=True),

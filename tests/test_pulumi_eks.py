@@ -1,12 +1,12 @@
 """The model of what pulumi_eks.Cluster creates, one condition at a time (pulumi-eks v4.3.0
-nodejs/eks/cluster/cluster.ts; see eks_platform/offline/pulumi_eks.py for the lines)."""
+nodejs/eks/cluster/cluster.ts; see eks_platform/offline/model/pulumi_eks.py for the lines)."""
 
 from __future__ import annotations
 
 import pytest
 
-from eks_platform.offline.pulumi_eks import modelled_children, with_modelled
-from eks_platform.offline.recorder import Registration
+from eks_platform.offline.model.pulumi_eks import modelled_children, with_modelled
+from eks_platform.offline.model.recorder import Registration
 
 URN = "urn:pulumi:dev::p::eks-platform:index:ControlPlane$eks:index:Cluster::c"
 OURS = {  # what ControlPlane passes (parts/control_plane.py)

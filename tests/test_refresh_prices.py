@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from eks_platform.offline.cli import main as plan_main
-from eks_platform.offline.refresh_prices import main as refresh_main
+from eks_platform.offline.cost.refresh_prices import main as refresh_main
 
 OFFERS = Path(__file__).resolve().parent / "fixtures" / "price_list"
 

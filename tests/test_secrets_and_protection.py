@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from eks_platform.offline import run_stack
-from eks_platform.offline.recorder import _is_wrapped_secret, unwrap_secrets
+from eks_platform.offline.model.recorder import _is_wrapped_secret, unwrap_secrets
 
 PROTECTED_TYPES = {
     "eks:index:Cluster",

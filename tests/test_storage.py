@@ -8,9 +8,9 @@ import pulumi
 from conftest import NO_EGRESS_NEEDED, PROJECT_DIR
 
 from eks_platform.offline import run_stack
-from eks_platform.offline.mocks import PlatformMocks
-from eks_platform.offline.plan import build_plan
-from eks_platform.offline.recorder import RecordingMonitor
+from eks_platform.offline.model.mocks import PlatformMocks
+from eks_platform.offline.model.recorder import RecordingMonitor
+from eks_platform.offline.report.plan import build_plan
 
 CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 

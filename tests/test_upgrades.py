@@ -10,8 +10,8 @@ import pytest
 from eks_platform.args.addons import addon_lock, locked_minors
 from eks_platform.args.versions import SUPPORT_WINDOWS
 from eks_platform.offline.cli import main as plan_main
-from eks_platform.offline.plan import build_plan
-from eks_platform.offline.pulumi_eks import with_modelled
+from eks_platform.offline.model.pulumi_eks import with_modelled
+from eks_platform.offline.report.plan import build_plan
 
 ADDON = "aws:eks/addon:Addon"
 

@@ -9,8 +9,8 @@ import pulumi
 from conftest import PROJECT_DIR
 
 from eks_platform.offline import run_stack
-from eks_platform.offline.mocks import PlatformMocks
-from eks_platform.offline.recorder import SECRET_MARKER, RecordingMonitor
+from eks_platform.offline.model.mocks import PlatformMocks
+from eks_platform.offline.model.recorder import SECRET_MARKER, RecordingMonitor
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SERVICE = "kubernetes:core/v1:Service"

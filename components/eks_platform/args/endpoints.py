@@ -1,6 +1,6 @@
 """What nodes in private subnets with no route to the internet (``natMode: none``) reach AWS
 through: the list the network creates interface endpoints from. The preflight keeps its own
-list of what a node needs (offline/preflight.py), and a test checks that this one covers it.
+list of what a node needs (offline/checks/preflight.py), and a test checks that this one covers it.
 
 Checked against the EKS user guide, "Deploy private clusters with limited internet access"
 (awsdocs/amazon-eks-user-guide ``latest/ug/clusters/private-clusters.adoc``, "Pod requirements"

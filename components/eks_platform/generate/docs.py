@@ -21,9 +21,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ..args.config import PlatformArgs
-from ..offline.mermaid import to_mermaid
-from ..offline.plan import Plan, build_plan
-from ..offline.run import run_stack
+from ..offline.model.run import run_stack
+from ..offline.report.mermaid import to_mermaid
+from ..offline.report.plan import Plan, build_plan
 
 _SIMPLE_TYPES = {str: "string", int: "integer", bool: "boolean"}
 

@@ -1,8 +1,8 @@
 """Running the platform program offline: recording mocks, stack config loading, the plan command."""
 
-from .mocks import ACCOUNT_ID, PlatformMocks
-from .recorder import RecordingMonitor, Registration, redact_secrets
-from .run import (
+from .model.mocks import ACCOUNT_ID, PlatformMocks
+from .model.recorder import RecordingMonitor, Registration, redact_secrets
+from .model.run import (
     StackConfig,
     StackNotFoundError,
     StackRun,

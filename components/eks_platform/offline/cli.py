@@ -27,14 +27,11 @@ from rich.console import Console
 from rich.text import Text
 
 from ..args.versions import today as judging_day
-from .cost import PRICES_VARIABLE
-from .destroy import destroy_order_json
-from .diff import PLAN_ERRORS, base_plan, diff_plans, render_diff
-from .fleet import is_fleet, region_run
-from .fleet import main as fleet_main
-from .mermaid import to_mermaid
-from .plan import Plan, build_plan, render_text
-from .run import (
+from .change.destroy import destroy_order_json
+from .change.diff import PLAN_ERRORS, base_plan, diff_plans, render_diff
+from .change.upgrade import UpgradeError, plan_upgrade, render_upgrade
+from .cost.estimate import PRICES_VARIABLE
+from .model.run import (
     EXIT_ERROR,
     EXIT_OK,
     add_check_arguments,
@@ -43,7 +40,10 @@ from .run import (
     parse_plan_arguments,
     run_stack,
 )
-from .upgrade import UpgradeError, plan_upgrade, render_upgrade
+from .report.fleet import is_fleet, region_run
+from .report.fleet import main as fleet_main
+from .report.mermaid import to_mermaid
+from .report.plan import Plan, build_plan, render_text
 
 
 class _UsePrices(argparse.Action):
@@ -70,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
         "--prices",
         action=_UsePrices,
         metavar="FILE",
-        help="plan with this price table (built by python -m eks_platform.offline.refresh_prices)",
+        help=(
+            "plan with this price table (built by python -m "
+            "eks_platform.offline.cost.refresh_prices)"
+        ),
     )
     parser.add_argument(
         "--destroy-order",

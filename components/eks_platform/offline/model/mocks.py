@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from ..args.addons import addon_lock
+from ...args.addons import addon_lock
 
 ACCOUNT_ID = "123456789012"  # the example account id used throughout the AWS documentation
 

@@ -1,8 +1,8 @@
 """Build the plan's price table from AWS's public Price List bulk offer files (no credentials).
 
-    python -m eks_platform.offline.refresh_prices --region us-east-1 --region eu-west-1 \\
+    python -m eks_platform.offline.cost.refresh_prices --region us-east-1 --region eu-west-1 \\
         --out prices.json                       # downloads each service's regional offer file
-    python -m eks_platform.offline.refresh_prices --region eu-west-1 --offers ./offers \\
+    python -m eks_platform.offline.cost.refresh_prices --region eu-west-1 --offers ./offers \\
         --out prices.json                       # or reads <offers>/<OfferCode>/<region>.json
     ./scripts/plan dev --prices prices.json     # plan with it
 
@@ -30,7 +30,7 @@ from typing import IO, Any
 
 import ijson
 
-from .cost import price_table
+from .estimate import price_table
 
 OFFER_URL = (
     "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/{offer}/current/{region}/index.json"

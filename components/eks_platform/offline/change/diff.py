@@ -21,9 +21,9 @@ import pulumi
 from rich.console import Console
 from rich.table import Table
 
-from ..args.config import ConfigError
+from ...args.config import ConfigError
+from ..model.run import StackNotFoundError
 from .forecast import Change, follow_aliases, forecast, provider_urn
-from .run import StackNotFoundError
 
 
 class BaseUnavailableError(RuntimeError):

@@ -22,13 +22,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..args.fleet import platform_name
-from ..args.versions import SUPPORT_WINDOWS
-from .cost import estimate_cost
-from .diff import PLAN_ERRORS, BaseUnavailableError, PlanDiff, base_plan, diff_plans, render_diff
-from .plan import build_plan
-from .recorder import Registration
-from .run import (
+from ...args.fleet import platform_name
+from ...args.versions import SUPPORT_WINDOWS
+from ..change.diff import (
+    PLAN_ERRORS,
+    BaseUnavailableError,
+    PlanDiff,
+    base_plan,
+    diff_plans,
+    render_diff,
+)
+from ..cost.estimate import estimate_cost
+from ..model.recorder import Registration
+from ..model.run import (
     EXIT_ERROR,
     StackRun,
     add_check_arguments,
@@ -37,6 +43,7 @@ from .run import (
     parse_plan_arguments,
     run_stack,
 )
+from .plan import build_plan
 
 FLEET = "eks-platform:index:Fleet"
 

@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..args.addons import ADDON_VERSION_PATTERN, addon_lock
-from ..args.rules import principal_identity
-from .recorder import Registration
+from ...args.addons import ADDON_VERSION_PATTERN, addon_lock
+from ...args.rules import principal_identity
+from ..model.recorder import Registration
 
 AUTONAME_SUFFIX = 8
 """``-`` and 7 random hex characters (pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go)."""

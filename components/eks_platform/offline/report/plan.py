@@ -19,12 +19,12 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from .cost import CostEstimate, estimate_cost
-from .graph import STACK, CriticalPath, critical_path, resource_graph
-from .preflight import Finding, preflight
-from .pulumi_eks import with_modelled
-from .recorder import Registration, redact_secrets
-from .run import StackRun
+from ..checks.preflight import Finding, preflight
+from ..cost.estimate import CostEstimate, estimate_cost
+from ..model.graph import STACK, CriticalPath, critical_path, resource_graph
+from ..model.pulumi_eks import with_modelled
+from ..model.recorder import Registration, redact_secrets
+from ..model.run import StackRun
 
 PLAN_FORMAT_VERSION = 1
 

@@ -18,11 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..args.compute import GPU_NODE_POOL
-from ..args.rules import CONTAINER_INSIGHTS_PREFIX, OBSERVABILITY_ADDON
-from ..args.versions import SUPPORT_WINDOWS
-from ..args.versions import today as judging_day
-from .recorder import Registration
+from ...args.compute import GPU_NODE_POOL
+from ...args.rules import CONTAINER_INSIGHTS_PREFIX, OBSERVABILITY_ADDON
+from ...args.versions import SUPPORT_WINDOWS
+from ...args.versions import today as judging_day
+from ..model.recorder import Registration
 
 LB = "service.beta.kubernetes.io/aws-load-balancer"
 # Fargate rounds a pod up to its smallest configuration: 0.25 vCPU with 0.5 GB.
@@ -62,7 +62,7 @@ def table_warnings(today: datetime.date) -> list[str]:
         when = f"dated {dated}, {age} days old" if age is not None else "undated"
         warnings.append(
             f"price table {source} is {when} (covers {', '.join(sorted(table['regions']))}): "
-            "refresh it with python -m eks_platform.offline.refresh_prices"
+            "refresh it with python -m eks_platform.offline.cost.refresh_prices"
         )
     return warnings
 

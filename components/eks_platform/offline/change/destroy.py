@@ -12,7 +12,7 @@ from typing import Any
 
 import networkx as nx
 
-from .recorder import Registration
+from ..model.recorder import Registration
 
 
 def destroy_waves(graph: nx.DiGraph) -> list[list[str]]:

@@ -18,8 +18,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..args.rules import CONTAINER_INSIGHTS_PREFIX, OBSERVABILITY_ADDON
-from .graph import creation_times
+from ...args.rules import CONTAINER_INSIGHTS_PREFIX, OBSERVABILITY_ADDON
+from ..model.graph import creation_times
 
 CRITICAL_TYPES = {"aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key"}
 """Replacing or deleting these loses the cluster or what it holds: the plan exits 4."""

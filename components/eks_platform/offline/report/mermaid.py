@@ -6,8 +6,8 @@ import os
 import re
 from collections.abc import Iterable
 
+from ..model.recorder import Registration
 from .plan import Plan
-from .recorder import Registration
 
 LB = "service.beta.kubernetes.io/aws-load-balancer"
 

@@ -13,11 +13,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..args.addons import addon_lock, addon_version
-from ..args.versions import SUPPORT_WINDOWS
-from .graph import creation_times
-from .pulumi_eks import with_modelled
-from .run import StackRun
+from ...args.addons import addon_lock, addon_version
+from ...args.versions import SUPPORT_WINDOWS
+from ..model.graph import creation_times
+from ..model.pulumi_eks import with_modelled
+from ..model.run import StackRun
 
 HOURS_PER_MONTH = 730
 STANDARD_USD_PER_HOUR, EXTENDED_USD_PER_HOUR = 0.10, 0.60  # AWS EKS pricing (FACTS.md §3)

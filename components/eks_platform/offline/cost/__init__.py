@@ -1,0 +1,1 @@
+"""The cost estimate and the price table refresh. Imports the model only."""
