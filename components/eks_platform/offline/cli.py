@@ -10,7 +10,8 @@
 
 Exit status: 0 done (with --diff-against: no changes), 1 changes found, 2 error, 3 the
 preflight found something AWS would refuse (``--no-preflight`` reports it but exits 0), 4 the
-change would replace or delete the cluster, the VPC, the KMS key or a protected resource.
+change would replace or delete the cluster, the VPC, the KMS key or a protected resource, or a
+day-2 check finds what the change would break (``checks.transitions``).
 """
 
 from __future__ import annotations

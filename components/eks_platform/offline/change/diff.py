@@ -22,6 +22,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ...args.config import ConfigError
+from ..checks.finding import Finding
+from ..checks.transitions import transition_findings
 from ..model.run import StackNotFoundError
 from .forecast import Change, follow_aliases, forecast, provider_urn
 
@@ -42,6 +44,8 @@ class PlanDiff:
     """URN -> changed input keys (dotted paths)."""
     forecast: list[Change] = field(default_factory=list)
     """What a real update would do with each change (see ``forecast``)."""
+    findings: list[Finding] = field(default_factory=list)
+    """What the day-2 checks find in the change (``checks.transitions``): each is critical."""
     base_monthly_usd: float = 0.0
     monthly_usd: float = 0.0
 
@@ -63,13 +67,15 @@ class PlanDiff:
             "cost_delta_usd": self.cost_delta_usd,
             "has_changes": self.has_changes,
             "forecast": [change.to_json() for change in self.forecast],
+            "findings": [finding.to_json() for finding in self.findings],
             "critical": self.critical,
         }
 
     @property
     def critical(self) -> bool:
-        """A replacement or deletion of the cluster, the VPC, the key or a protected resource."""
-        return any(change.critical for change in self.forecast)
+        """A replacement or deletion of the cluster, the VPC, the key or a protected resource,
+        or a finding of the day-2 checks."""
+        return bool(self.findings) or any(change.critical for change in self.forecast)
 
 
 def changed_keys(old: Any, new: Any, prefix: str = "", depth: int = 4) -> list[str]:
@@ -105,6 +111,9 @@ def diff_plans(base: dict[str, Any], current: dict[str, Any]) -> PlanDiff:
         if keys:
             result.changed[urn] = keys
     result.forecast = forecast(base, current, result.changed)
+    result.findings = transition_findings(
+        base, current, [change.to_json() for change in result.forecast]
+    )
     formerly = {new_urn: old_urn for old_urn, new_urn in moved.items()}
     for change in result.forecast:
         if change.urn in formerly:
@@ -230,6 +239,8 @@ def render_diff(diff: PlanDiff, console: Console) -> None:
 
 
 def _render_forecast(diff: PlanDiff, console: Console) -> None:
+    for finding in diff.findings:
+        console.print(f"[bold red]change:[/bold red] {finding}")
     table = Table(title="What a real update would do", title_justify="left")
     for column in ("action", "resource", "why", "disruption", "seconds"):
         table.add_column(column, justify="right" if column == "seconds" else "left")
@@ -247,5 +258,5 @@ def _render_forecast(diff: PlanDiff, console: Console) -> None:
     if diff.critical:
         console.print(
             "[bold red]the cluster, the VPC, the key or a protected resource would be replaced "
-            "or deleted (exit 4)[/bold red]"
+            "or deleted, or a day-2 check found what AWS would refuse (exit 4)[/bold red]"
         )

@@ -31,12 +31,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ...args.addons import ADDON_VERSION_PATTERN, addon_lock
 from ...args.rules import principal_identity
 from ..model.recorder import Registration
+from . import collisions, finalizers, permissions, readback
+from .finding import Finding
 
 AUTONAME_SUFFIX = 8
 """``-`` and 7 random hex characters (pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go)."""
@@ -86,27 +87,7 @@ SESSION_MANAGER_ENDPOINTS = ("ssm", "ssmmessages", "ec2messages")
 EKS_AMI_SNAPSHOT_GIB = 20
 CREATOR_TAG = "eks-platform/created-by"
 
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    message: str
-    resources: list[str]
-    """Logical names of the resources involved."""
-    keys: list[str] = field(default_factory=list)
-    """Config keys behind them (empty when the platform's own code is at fault)."""
-
-    def __str__(self) -> str:
-        keys = f" (config: {', '.join(self.keys)})" if self.keys else " (the platform's code)"
-        return f"[{self.check}] {self.message}: {', '.join(self.resources)}{keys}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "message": self.message,
-            "resources": self.resources,
-            "keys": self.keys,
-        }
+__all__ = ["CHECKS", "Finding", "preflight"]
 
 
 def physical_name(registration: Registration) -> tuple[str, bool] | None:
@@ -423,6 +404,10 @@ CHECKS: tuple[Callable[[list[Registration]], list[Finding]], ...] = (
     private_subnets_without_egress,
     private_subnets_without_session_manager,
     unknown_addon_versions,
+    collisions.check,
+    readback.check,
+    permissions.check,
+    finalizers.check,
 )
 
 
