@@ -327,13 +327,21 @@ def short_type(type_token: str) -> str:
     return type_token.rsplit(":", 1)[-1]
 
 
+def _shown(value: Any) -> str:
+    """A value as the message shows it (a whole float, as numbers arrive, without its .0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
 def _finding(
     registration: Registration, path: str, read_back: Any, planned: Any, *, why: str, source: str
 ) -> Finding:
     return Finding(
         CHECK,
         f"the next `up` would change {short_type(registration.type)} {registration.name}.{path} "
-        f"from {read_back!r} to {planned!r}, and every later `up` again: {why} ({source})",
+        f"from {_shown(read_back)} to {_shown(planned)}, and every later `up` again: {why} "
+        f"({source})",
         [registration.name],
     )
 
@@ -364,7 +372,7 @@ def _compared(
         if other is None or other.type != rule["other_type"]:
             return []
         read_back = other.inputs.get(rule["other_property"], rule["other_default"])
-        why = f"{why}: {other.name} has {read_back!r}"
+        why = f"{why}: {other.name} has {_shown(read_back)}"
     if same(row, read_back, planned):
         return []
     return [
