@@ -55,7 +55,9 @@ NAME_LIMITS: dict[str, tuple[str, int, str]] = {
     if "limit" in row
 }
 NOT_AUTONAMED = {t for t in NAME_LIMITS if not collisions.uniqueness()[t].get("autonamed")}
-"""Types whose name input the provider never generates (none today: the table's ``autonamed``)."""
+"""Types whose name input the provider never generates (the table's ``autonamed`` is null). The
+Fargate profile was listed here as "a required input, never generated"; pulumi-aws auto-names
+``fargateProfileName`` (provider/resource_overrides.go, AutoName), as the table now says."""
 
 # What a private subnet without a default route needs, written here again on purpose and not
 # imported from args.endpoints (the list the network creates endpoints from): the check must
