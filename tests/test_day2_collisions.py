@@ -273,3 +273,21 @@ def test_the_checks_cost(run_dev):
     for _ in range(20):
         collisions.check(registrations)
     print(f"collisions.check on dev: {(time.perf_counter() - start) / 20 * 1000:.1f} ms")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"privateSubnetPrefixLength": 20}, {"availabilityZones": ["us-west-2b", "us-west-2c"]}],
+)
+def test_resizing_or_moving_subnets_is_refused_by_the_forecast(run_dev, change):
+    """A real limit the check finds: new subnet ranges (or zones) replace the subnets, and each
+    new subnet is created while the old, overlapping one still exists (InvalidSubnet.Conflict).
+    The forecast refuses it (exit 4), naming the keys; a zone count change keeps the ranges."""
+    base = _plan(run_dev)
+    diff = diff_plans(base, _plan(run_dev, **change))
+    assert diff.findings and diff.critical
+    for finding in diff.findings:
+        assert "an address range in a VPC" in finding.message
+        assert "InvalidSubnet.Conflict" in finding.message
+        assert set(change) <= set(finding.keys)
+    assert diff_plans(base, _plan(run_dev, availabilityZoneCount=3)).findings == []

@@ -45,6 +45,14 @@ TRANSITION_CHECK = "collision"
 AWS_PROVIDER = "pulumi:providers:aws"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+CONFIG_KEYS = {
+    "aws:ec2/subnet:Subnet": [
+        "vpcCidr", "availabilityZones", "availabilityZoneCount", "privateSubnetPrefixLength",
+        "publicSubnetPrefixLength",
+    ],
+}  # fmt: skip
+"""The config keys that set a type's claimed values (subnets: their ranges), for a finding's
+``keys``; a collision of any other type is the platform's code (empty)."""
 _SEGMENT = re.compile(r"\[([^\]]*)\]|([^.\[]+)")
 
 
@@ -395,7 +403,8 @@ def _finding(claim: Claim, action: str, holder: Claim, how: str) -> Finding:
             "or set deleteBeforeReplace, give it a different physical name, or make the change "
             "in two updates (remove the old, then add the new)"
         )
-    return Finding(TRANSITION_CHECK, f"{effect}. Fix: {fix}", _names(claim, holder))
+    keys = CONFIG_KEYS.get(claim.resource["type"], [])
+    return Finding(TRANSITION_CHECK, f"{effect}. Fix: {fix}", _names(claim, holder), keys)
 
 
 def _names(claim: Claim, holder: Claim) -> list[str]:
