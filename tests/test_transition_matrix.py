@@ -3,15 +3,17 @@ platform's shape, each planned once, and the changes between them forecast.
 
 Settings (``FACTORS``): natMode x computeMode x exposure x zone count x each battery on/off
 (block storage, observability, metrics-server, the load balancer controller, the Cluster
-Autoscaler, the GPU NodePool) x Kubernetes minor x existing VPC. The full product is 18,432
-configurations; planning one takes 0.2-0.4 s here, so the matrix is a pairwise-covering set:
-every pair of values of two settings that the configuration accepts appears in at least one
-configuration (greedy, seeded: the same set every run). A pair the configuration refuses is
-checked to be refused up front: a ConfigError that names the setting's key. Every ordered pair
-of the covering configurations is then a transition — but downgrades of the Kubernetes minor,
-which EKS refuses (and the matrix does not plan) — and each must forecast no collision and no
-replacement beyond what its changed settings explain (``EXPECTED``). The test prints how many
-configurations and transitions it checked.
+Autoscaler, the GPU NodePool, a Fargate profile) x Kubernetes minor x existing VPC. The full
+product is tens of thousands of configurations, and planning one takes 0.2-0.4 s here, so the
+matrix is a pairwise-covering set: every pair of values of two settings that the
+configuration accepts appears in at least one configuration (greedy, seeded: the same set
+every run). A pair no accepted configuration holds is checked to be refused up front, by a
+ConfigError naming a setting's key. Every ordered pair of the covering configurations is then
+a transition (all of them, not a subset), but for downgrades of the Kubernetes minor, which
+EKS refuses; each must forecast no collision and no replacement beyond what its changed
+settings explain (``EXPECTED``). The test prints how many configurations and transitions it
+checked. Subnet ranges and zone names are not in the matrix: changing them is refused by the
+forecast (tests/test_day2_collisions.py).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from eks_platform.offline.report.plan import build_plan
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2026, 11, 30)  # conftest.PINNED_TODAY: 1.34 still in standard support
-BATTERIES = ("blockStorage", "observability", "metricsServer", "lbController", "autoscaler", "gpu")
+BATTERIES = ("blockStorage", "observability", "metricsServer", "lbController", "autoscaler", "gpu",
+             "fargate")  # fmt: skip
 FACTORS: dict[str, tuple[Any, ...]] = {
     "natMode": ("per_az", "single", "instance", "none"),
     "computeMode": ("managed", "karpenter", "auto"),
@@ -56,12 +59,15 @@ DEV_GROUP = {"name": "spot-arm", "instanceTypes": ["t4g.small", "t4g.medium"],
 # What each setting's change may replace (types), and why; anything else replaced is a defect.
 EXPECTED: dict[str, dict[str, str]] = {
     "zones": {
-        # subnet_ids is ForceNew on aws_eks_node_group (offline/data/replacements.json).
+        # subnet_ids is ForceNew on aws_eks_node_group and aws_eks_fargate_profile
+        # (offline/data/replacements.json).
         "aws:eks/nodeGroup:NodeGroup": "node groups span the private subnets: a zone more or "
         "less is a new subnetIds, which replaces them",
+        "aws:eks/fargateProfile:FargateProfile": "so do Fargate profiles",
     },
     "existingVpc": {
         "aws:eks/nodeGroup:NodeGroup": "the node groups move to the other VPC's subnets",
+        "aws:eks/fargateProfile:FargateProfile": "so do Fargate profiles",
         "aws:ec2/securityGroup:SecurityGroup": "security groups belong to a VPC",
         "aws:ec2/vpcEndpoint:VpcEndpoint": "endpoints belong to a VPC",
         "aws:ec2/networkInterface:NetworkInterface": "the NAT instance's interface is in a "
@@ -78,6 +84,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "aws:eks/accessEntry:AccessEntry": "of the replaced cluster",
         "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "of the replaced cluster",
         "aws:eks/nodeGroup:NodeGroup": "a node group of the replaced cluster",
+        "aws:eks/fargateProfile:FargateProfile": "a Fargate profile of the replaced cluster",
     },
 }
 
@@ -104,6 +111,8 @@ def overrides(config: dict[str, Any]) -> dict[str, Any]:
     }
     if config["gpu"]:
         values["gpu"] = {"nodePool": True}
+    if config["fargate"]:
+        values["fargateProfiles"] = [{"name": "batch", "selectors": [{"namespace": "batch"}]}]
     if config["existingVpc"]:
         values.update(BYO)
     return values
@@ -126,12 +135,14 @@ KEYS = {"natMode": "natMode", "computeMode": "computeMode", "exposure": "workloa
         "zones": "availabilityZoneCount", "blockStorage": "blockStorage",
         "observability": "observability", "metricsServer": "metricsServer",
         "lbController": "loadBalancerController", "autoscaler": "nodeGroups", "gpu": "gpu",
-        "kubernetes": "kubernetesVersion", "existingVpc": "existingVpcId"}  # fmt: skip
+        "fargate": "fargateProfiles", "kubernetes": "kubernetesVersion",
+        "existingVpc": "existingVpcId"}  # fmt: skip
 """The config key each setting sets (what a refusal names)."""
 SETTING_OF = {key: setting for setting, key in KEYS.items()}
 BASE = {"natMode": "instance", "computeMode": "managed", "exposure": "nlb", "zones": 2,
         "blockStorage": True, "observability": False, "metricsServer": True,
-        "lbController": True, "autoscaler": False, "gpu": False, "kubernetes": "1.35",
+        "lbController": True, "autoscaler": False, "gpu": False, "fargate": False,
+        "kubernetes": "1.35",
         "existingVpc": False}  # fmt: skip
 """The dev stack's own settings: where the search for an accepted configuration starts."""
 
@@ -206,16 +217,30 @@ def covering_configurations() -> tuple[list[dict[str, Any]], list[tuple[Pair, Co
     return chosen, refused
 
 
+def _plan(config: dict[str, Any]) -> dict[str, Any]:
+    return build_plan(run_stack(PROJECT_DIR, "dev", overrides(config))).to_json()
+
+
 @pytest.fixture(scope="module")
 def matrix():
     started = time.perf_counter()
     configurations, refused_pairs = covering_configurations()
-    plans = [
-        build_plan(run_stack(PROJECT_DIR, "dev", overrides(config))).to_json()
-        for config in configurations
-    ]
+    plans = [_plan(config) for config in configurations]
     planned = time.perf_counter() - started
     return configurations, refused_pairs, plans, planned
+
+
+@pytest.fixture(scope="module")
+def neighbours():
+    """The dev stack's settings and each one-setting change of them that is accepted: every
+    setting's own transitions, each attributed to that setting alone."""
+    changed = [
+        {**BASE, setting: value}
+        for setting, values in FACTORS.items()
+        for value in values
+        if value != BASE[setting] and refusal({**BASE, setting: value}) is None
+    ]
+    return [(config, _plan(config)) for config in [BASE, *changed]]
 
 
 def test_pairs_never_accepted_are_refused_up_front_naming_the_key(matrix):
@@ -234,34 +259,45 @@ def _changed(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return [name for name in FACTORS if a[name] != b[name]]
 
 
-def test_every_transition_applies_without_collision_or_unexpected_replacement(matrix, capsys):
+def _problem(a: dict[str, Any], b: dict[str, Any], before: dict[str, Any], after: dict[str, Any]):
+    """What is wrong with the transition from configuration ``a`` to ``b``: collisions, and
+    replacements none of the changed settings explain (None when nothing)."""
+    changed = _changed(a, b)
+    allowed = {t for setting in changed for t in EXPECTED.get(setting, {})}
+    diff = diff_plans(before, after)
+    collisions = [str(f) for f in diff.findings if f.check == "collision"]
+    unexpected = sorted(
+        {
+            f"{c.type} {c.name}: {'; '.join(c.reasons)}"
+            for c in diff.forecast
+            if c.action == "replace" and c.type not in allowed
+        }
+    )
+    return (changed, collisions, unexpected) if collisions or unexpected else None
+
+
+def test_every_transition_applies_without_collision_or_unexpected_replacement(
+    matrix, neighbours, capsys
+):
     configurations, refused_pairs, plans, planned = matrix
     started = time.perf_counter()
-    checked = 0
-    problems = []
-    for (i, a), (j, b) in itertools.permutations(enumerate(configurations), 2):
-        if b["kubernetes"] < a["kubernetes"]:
-            continue  # EKS refuses a downgrade; the matrix upgrades n -> n+1 only
-        checked += 1
-        changed = _changed(a, b)
-        allowed = {t for setting in changed for t in EXPECTED.get(setting, {})}
-        diff = diff_plans(plans[i], plans[j])
-        collisions = [str(f) for f in diff.findings if f.check == "collision"]
-        unexpected = sorted(
-            {
-                f"{c.type} {c.name}: {'; '.join(c.reasons)}"
-                for c in diff.forecast
-                if c.action == "replace" and c.type not in allowed
-            }
-        )
-        if collisions or unexpected:
-            problems.append((i, j, changed, collisions, unexpected))
+    pairs = [
+        (a, b, plans[i], plans[j])
+        for (i, a), (j, b) in itertools.permutations(enumerate(configurations), 2)
+    ]
+    (base, base_plan), *others = neighbours
+    pairs += [(base, c, base_plan, p) for c, p in others]
+    pairs += [(c, base, p, base_plan) for c, p in others]
+    # EKS refuses a downgrade of the minor: the matrix upgrades n -> n+1 only.
+    pairs = [pair for pair in pairs if pair[1]["kubernetes"] >= pair[0]["kubernetes"]]
+    problems = [found for pair in pairs if (found := _problem(*pair))]
     elapsed = time.perf_counter() - started
     with capsys.disabled():
         print(
             f"\ntransition matrix: {len(configurations)} configurations (pairwise-covering, "
-            f"{len(refused_pairs)} refused pairs), {checked} transitions; planning "
-            f"{planned:.1f} s, diffs {elapsed:.1f} s"
+            f"{len(refused_pairs)} pairs refused up front) and {len(others)} one-setting "
+            f"changes of dev; {len(pairs)} transitions; planning {planned:.1f} s, diffs "
+            f"{elapsed:.1f} s"
         )
     assert problems == []
 
