@@ -187,7 +187,8 @@ def test_json_contract(capsys):
     resource = plan["resources"][0]
     assert list(resource) == [
         "urn", "type", "name", "modelled", "parent", "provider", "dependencies",
-        "property_dependencies", "protect", "retain_on_delete", "aliases", "inputs",
+        "property_dependencies", "protect", "retain_on_delete", "delete_before_replace",
+        "ignore_changes", "aliases", "inputs",
     ]  # fmt: skip
     assert [r["urn"] for r in plan["resources"]] == sorted(r["urn"] for r in plan["resources"])
     assert set(plan["cost"]) >= {"monthly_usd", "items", "assumptions"}

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from ...args.addons import ADDON_VERSION_PATTERN, addon_lock
@@ -42,31 +42,22 @@ from .finding import Finding
 AUTONAME_SUFFIX = 8
 """``-`` and 7 random hex characters (pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go)."""
 
-# Physical name limits: (input holding the name, most characters, scope of uniqueness).
-# pulumi-aws provider/resource_overrides.go gives the auto-naming maxima (IAM role 64, event rule
-# 64, SQS 80); terraform-provider-aws validations and the AWS API references the rest (node group
-# 63: it becomes the label eks.amazonaws.com/nodegroup; event target id 64, which pulumi-aws
-# auto-names up to 255 so only AWS catches it). Scope: "account" (IAM), "region", or the cluster.
+# Physical name limits: (input holding the name, most characters, scope of uniqueness), from the
+# name rows of data/uniqueness.json (each with its source: pulumi-aws provider/resource_overrides.go
+# gives the auto-naming maxima (IAM role 64, event rule 64, SQS 80); terraform-provider-aws
+# validations and the AWS API references the rest (node group 63: it becomes the label
+# eks.amazonaws.com/nodegroup; event target id 64, which pulumi-aws auto-names up to 255 so only
+# AWS catches it). The same rows say what duplicate_names compares.
 NAME_LIMITS: dict[str, tuple[str, int, str]] = {
-    "aws:iam/role:Role": ("name", 64, "account"),
-    "aws:iam/policy:Policy": ("name", 128, "account"),
-    "aws:iam/instanceProfile:InstanceProfile": ("name", 128, "account"),
-    "aws:iam/rolePolicy:RolePolicy": ("name", 128, "role"),
-    "aws:cloudwatch/eventRule:EventRule": ("name", 64, "region"),
-    "aws:cloudwatch/eventTarget:EventTarget": ("targetId", 64, "rule"),
-    "aws:sqs/queue:Queue": ("name", 80, "region"),
-    "aws:eks/nodeGroup:NodeGroup": ("nodeGroupName", 63, "cluster"),
-    "aws:eks/fargateProfile:FargateProfile": ("fargateProfileName", 63, "cluster"),
-    "aws:eks/cluster:Cluster": ("name", 100, "region"),
-    "aws:ec2/launchTemplate:LaunchTemplate": ("name", 125, "region"),
-    "aws:ec2/securityGroup:SecurityGroup": ("name", 255, "vpc"),
-    "aws:cloudwatch/logGroup:LogGroup": ("name", 512, "region"),
-    "aws:kms/alias:Alias": ("name", 256, "region"),
-    "aws:lb/loadBalancer:LoadBalancer": ("name", 32, "region"),
-    "aws:lb/targetGroup:TargetGroup": ("name", 32, "region"),
-    "aws:autoscaling/group:Group": ("name", 255, "region"),
+    type_token: (row["fields"][-1], row["limit"], row["scope"])
+    for type_token, entry in collisions.uniqueness().items()
+    for row in entry["keys"]
+    if "limit" in row
 }
-NOT_AUTONAMED = {"aws:eks/fargateProfile:FargateProfile"}  # a required input, never generated
+NOT_AUTONAMED = {t for t in NAME_LIMITS if not collisions.uniqueness()[t].get("autonamed")}
+"""Types whose name input the provider never generates (the table's ``autonamed`` is null). The
+Fargate profile was listed here as "a required input, never generated"; pulumi-aws auto-names
+``fargateProfileName`` (provider/resource_overrides.go, AutoName), as the table now says."""
 
 # What a private subnet without a default route needs, written here again on purpose and not
 # imported from args.endpoints (the list the network creates endpoints from): the check must
@@ -113,52 +104,18 @@ def _keys_for(registration: Registration) -> list[str]:
     return ["clusterName"]
 
 
-def _scope(registration: Registration, scope: str) -> tuple[str, ...]:
-    inputs = registration.inputs
-    if scope == "account":
-        return ("account",)
-    if scope == "cluster":
-        return (registration.provider, str(inputs.get("clusterName")))
-    if scope == "vpc":
-        return (registration.provider, str(inputs.get("vpcId")))
-    if scope == "role":
-        return (str(inputs.get("role")),)
-    if scope == "rule":
-        return (str(inputs.get("rule")),)
-    return (registration.provider,)
-
-
-def _duplicates(
-    check: str,
-    registrations: Iterable[Registration],
-    key: Callable[[Registration], tuple[Any, ...] | None],
-    describe: Callable[[tuple[Any, ...]], str],
-    keys: list[str],
-) -> list[Finding]:
-    groups: dict[tuple[Any, ...], list[Registration]] = defaultdict(list)
-    for registration in registrations:
-        found = key(registration)
-        if found is not None:
-            groups[found].append(registration)
-    return [
-        Finding(check, describe(group_key), sorted(r.name for r in members), keys)
-        for group_key, members in sorted(groups.items(), key=lambda item: str(item[0]))
-        if len(members) > 1
-    ]
-
-
 def duplicate_addons(registrations: list[Registration]) -> list[Finding]:
-    return _duplicates(
-        "duplicate-addon",
-        registrations,
-        lambda r: (
-            (r.provider, r.inputs.get("clusterName"), r.inputs.get("addonName"))
-            if r.type == "aws:eks/addon:Addon"
-            else None
-        ),
-        lambda k: f"two '{k[2]}' addons on cluster {k[1]}; the second fails to create",
-        [],
-    )
+    """Two add-ons of one name on one cluster (the ``duplicate-addon`` rows of the table)."""
+    return [
+        Finding(
+            "duplicate-addon",
+            f"two '{claim.base[-1]}' addons on cluster {claim.base[-2]}; the second fails to "
+            "create",
+            sorted(r.name for r in members),
+            [],
+        )
+        for claim, members in collisions.duplicates(registrations, ["duplicate-addon"])
+    ]
 
 
 def duplicate_access_entries(registrations: list[Registration]) -> list[Finding]:
@@ -192,23 +149,21 @@ def duplicate_access_entries(registrations: list[Registration]) -> list[Finding]
 
 
 def duplicate_names(registrations: list[Registration]) -> list[Finding]:
-    def key(r: Registration) -> tuple[Any, ...] | None:
-        found = physical_name(r)
-        if found is None or found[1]:  # auto-named names are unique by construction
-            return None
-        return (r.type, *_scope(r, NAME_LIMITS[r.type][2]), found[0])
-
+    """Two resources of one kind with one explicit physical name in its scope (the name rows of
+    the table; auto-named names are unique by construction and claim nothing)."""
     findings = []
-    for finding in _duplicates(
-        "duplicate-name",
-        registrations,
-        key,
-        lambda k: f"two {k[0].rsplit(':', 1)[-1]}s named {k[-1]!r}; AWS wants the name unique",
-        [],
-    ):
-        by_name = {r.name: r for r in registrations}
-        keys = sorted({k for name in finding.resources for k in _keys_for(by_name[name])})
-        findings.append(Finding(finding.check, finding.message, finding.resources, keys))
+    by_urn = {r.urn: r for r in registrations}
+    for claim, members in collisions.duplicates(registrations, ["duplicate-name"]):
+        kind = str(claim.base[0]).rsplit(":", 1)[-1]
+        keys = sorted({k for r in members for k in _keys_for(by_urn[r.urn])})
+        findings.append(
+            Finding(
+                "duplicate-name",
+                f"two {kind}s named {claim.base[-1]!r}; AWS wants the name unique",
+                sorted(r.name for r in members),
+                keys,
+            )
+        )
     return findings
 
 

@@ -67,6 +67,8 @@ class Plan:
                     },
                     "protect": r.protect,
                     "retain_on_delete": r.retain_on_delete,
+                    "delete_before_replace": r.delete_before_replace,
+                    "ignore_changes": sorted(r.ignore_changes),
                     "aliases": sorted(r.alias_urns),
                     "inputs": _sorted_keys(r.redacted_inputs),
                 }
