@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pulumi
 from conftest import NO_EGRESS_NEEDED, PROJECT_DIR
 
 from eks_platform.offline import run_stack
+from eks_platform.offline.checks import readback
 from eks_platform.offline.model.mocks import PlatformMocks
+from eks_platform.offline.model.pulumi_eks import with_modelled
 from eks_platform.offline.model.recorder import RecordingMonitor
 from eks_platform.offline.report.plan import build_plan
 
@@ -109,7 +112,11 @@ def test_autoscaled_groups_get_the_cluster_autoscaler(run_dev):
     )
     values = release.inputs["values"]
     assert (release.inputs["chart"], release.inputs["version"]) == ("cluster-autoscaler", "9.59.0")
-    assert values["autoDiscovery"] == {"clusterName": "eks-platform-prod"}
+    # Its one autoscaled group by Auto Scaling group name, not auto-discovery (every group).
+    group = run.one("aws:eks/nodeGroup:NodeGroup")
+    asg = group.outputs["resources"][0]["autoscalingGroups"][0]["name"]
+    assert values["autoscalingGroups"] == [{"name": asg, "minSize": 3, "maxSize": 9}]
+    assert "autoDiscovery" not in values
     assert values["awsRegion"] == "ap-northeast-2"  # no IMDS with hop limit 1
     assert values["image"] == {"tag": "v1.35.0"}  # the cluster's minor
     assert values["extraArgs"]["balance-similar-node-groups"] is True
@@ -242,3 +249,31 @@ def test_container_insights_groups_made_by_the_addon_are_refused_before_anything
     ours = {"project": "eks-platform", "stack": "renamed", "managed-by": "pulumi"}
     message, registered = _observability_run({host: ours, "/aws/containerinsights/x/host": {}})
     assert message is None and registered
+
+
+def test_the_autoscaler_resizes_only_the_groups_marked_autoscaled(run_dev):
+    fixed = {"name": "fixed", "minSize": 1, "desiredSize": 1, "maxSize": 3}
+    run = run_dev(nodeGroups=[{"name": "elastic", "autoscaled": True}, fixed])
+    release = next(
+        r
+        for r in run.by_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["name"] == "cluster-autoscaler"
+    )
+    named = [group["name"] for group in release.inputs["values"]["autoscalingGroups"]]
+    groups = {
+        r.inputs["labels"]["nodegroup"]: r.outputs["resources"][0]["autoscalingGroups"][0]["name"]
+        for r in run.by_type("aws:eks/nodeGroup:NodeGroup")
+    }
+    assert named == [groups["elastic"]]
+    # The fixed group's size stays the program's: the read-back check agrees, and trips when
+    # the release discovers every group (negative control).
+    assert not readback.check(with_modelled(run.registrations))
+    discovering = {**release.raw_inputs["values"], "autoDiscovery": {"clusterName": "x"}}
+    broken = [
+        replace(r, raw_inputs={**r.raw_inputs, "values": discovering}) if r is release else r
+        for r in run.registrations
+    ]
+    found = readback.check(with_modelled(broken))
+    assert [f.resources for f in found] == [[n] for n in sorted(
+        r.name for r in run.by_type("aws:eks/nodeGroup:NodeGroup") if "fixed" in r.name
+    )]  # fmt: skip

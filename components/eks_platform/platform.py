@@ -35,7 +35,7 @@ from .args.rules import (
 )
 from .parts.block_storage import BlockStorage, BlockStorageArgs
 from .parts.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from .parts.compute import Compute, ComputeArgs
+from .parts.compute import AutoscaledGroup, Compute, ComputeArgs
 from .parts.control_plane import ControlPlane, ControlPlaneArgs
 from .parts.dns import Certificate, CertificateArgs, alias_record, hosted_zone_problem_for
 from .parts.gpu import Gpu, GpuComponentArgs, gpu_node_labels
@@ -576,6 +576,7 @@ class EksPlatform(pulumi.ComponentResource):
             args=platform,
             control_plane=control_plane,
             workers_ready=compute.workers_ready if compute else [],
+            autoscaled_groups=compute.autoscaled_groups if compute else [],
             network=network,
             context=context,
             tags=tags,
@@ -630,6 +631,7 @@ class EksPlatform(pulumi.ComponentResource):
         args: PlatformArgs,
         control_plane: ControlPlane,
         workers_ready: list[pulumi.Resource],
+        autoscaled_groups: list[AutoscaledGroup],
         network: NetworkRefs,
         context: AwsContext,
         tags: dict[str, str],
@@ -717,6 +719,10 @@ class EksPlatform(pulumi.ComponentResource):
                     cluster_name=control_plane.cluster_name,
                     kubernetes_version=args.kubernetes_version,
                     region=args.region,
+                    autoscaling_groups=[
+                        (group.asg_name, group.min_size, group.max_size)
+                        for group in autoscaled_groups
+                    ],
                     workers_ready=workers_ready,
                     egress=network.egress,
                     tags=tags,

@@ -2,8 +2,8 @@
 
 The official chart (kubernetes/autoscaler cluster-autoscaler/charts/cluster-autoscaler 9.59.0;
 values keys as in its values.yaml at tag cluster-autoscaler-chart-9.59.0), its image matched to
-the Kubernetes minor, auto-discovery by the tags EKS puts on managed node groups' Auto Scaling
-groups (k8s.io/cluster-autoscaler/enabled, k8s.io/cluster-autoscaler/<cluster>), AWS access
+the Kubernetes minor, given the Auto Scaling group of each autoscaled node group by name (not
+auto-discovery, which takes every managed node group: EKS tags them all), AWS access
 through Pod Identity with the autoscaler's documented policy, the write actions scoped to this
 cluster's groups by tag (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md,
 "Minimal IAM Permissions Policy").
@@ -82,6 +82,12 @@ class ClusterAutoscalerArgs:
     """The cluster's minor: picks the autoscaler's image."""
     region: str
     """Region, given so it never asks IMDS (hop limit 1)."""
+    autoscaling_groups: Sequence[tuple[pulumi.Input[str], int, int]] = ()
+    """(Auto Scaling group name, min, max) of each node group marked ``autoscaled``: the only
+    groups it may resize. Auto-discovery would take every managed node group of the cluster
+    (EKS tags each one's Auto Scaling group with k8s.io/cluster-autoscaler/enabled and
+    k8s.io/cluster-autoscaler/<cluster>), and the next ``up`` would set a fixed group's resized
+    desiredSize back (checks.readback, next-up-changes)."""
     workers_ready: Sequence[pulumi.Resource] = ()
     """Node groups and CoreDNS."""
     egress: Sequence[pulumi.Resource] = ()
@@ -135,7 +141,12 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             values={
                 "cloudProvider": "aws",
                 "awsRegion": args.region,
-                "autoDiscovery": {"clusterName": args.cluster_name},
+                # --nodes=<min>:<max>:<name> per group (chart 9.59.0 templates/deployment.yaml
+                # 73-81); no autoDiscovery, which would take every managed node group.
+                "autoscalingGroups": [
+                    {"name": asg_name, "minSize": low, "maxSize": high}
+                    for asg_name, low, high in args.autoscaling_groups
+                ],
                 "image": {"tag": IMAGE_TAGS[args.kubernetes_version]},
                 "rbac": {"serviceAccount": {"create": True, "name": SERVICE_ACCOUNT}},
                 "extraArgs": {

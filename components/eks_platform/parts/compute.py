@@ -36,6 +36,18 @@ class ComputeArgs:
     """CoreDNS add-on version (the lock table's for the Kubernetes minor)."""
 
 
+@dataclass(frozen=True)
+class AutoscaledGroup:
+    """A node group the Cluster Autoscaler may resize: its Auto Scaling group and bounds."""
+
+    asg_name: pulumi.Output[str]
+    """The Auto Scaling group EKS made for the node group."""
+    min_size: int
+    """The group's minimum."""
+    max_size: int
+    """The group's maximum."""
+
+
 def launch_template_root_device(group: NodeGroupArgs) -> str:
     """Bottlerocket keeps containers on its second (data) volume; AL2023 on the root volume."""
     return "/dev/xvdb" if group.is_bottlerocket else "/dev/xvda"
@@ -48,6 +60,8 @@ class Compute(pulumi.ComponentResource):
     node_groups: list[aws.eks.NodeGroup]
     workers_ready: list[pulumi.Resource]
     """Node groups, Fargate profiles and CoreDNS: what workloads wait for."""
+    autoscaled_groups: list[AutoscaledGroup]
+    """The Auto Scaling group of each node group marked ``autoscaled``, with its bounds."""
 
     def __init__(
         self,
@@ -70,6 +84,17 @@ class Compute(pulumi.ComponentResource):
         self.node_groups = [
             self._node_group(group, node_role.role, [*node_role.attachments, *args.ready])
             for group in args.node_groups
+        ]
+        self.autoscaled_groups = [
+            AutoscaledGroup(
+                node_group.resources.apply(
+                    lambda found: (found[0].autoscaling_groups or [])[0].name or ""
+                ),
+                group.min_size,
+                group.max_size,
+            )
+            for node_group, group in zip(self.node_groups, args.node_groups, strict=True)
+            if group.autoscaled
         ]
         profiles = self._fargate_profiles(context)
 

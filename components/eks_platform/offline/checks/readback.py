@@ -407,6 +407,30 @@ def _aggregated(
     ]
 
 
+def _asg_names(registration: Registration) -> set[str]:
+    """The Auto Scaling groups of a node group, as the provider reads them (``resources``)."""
+    return {
+        str(group.get("name"))
+        for resource in registration.outputs.get("resources") or []
+        for group in (resource or {}).get("autoscalingGroups") or []
+    }
+
+
+def _claims(controller: Registration, registration: Registration) -> bool:
+    """Whether a Cluster Autoscaler release resizes this node group: with auto-discovery every
+    managed node group of the cluster (EKS tags each one's Auto Scaling group with
+    k8s.io/cluster-autoscaler/enabled and /<cluster>); with ``autoscalingGroups`` (the chart's
+    --nodes, 9.59.0 templates/deployment.yaml 73-81) only those named. Other controllers claim
+    every resource of the row's type."""
+    values = controller.inputs.get("values") or {}
+    if "autoDiscovery" not in values and "autoscalingGroups" not in values:
+        return True
+    if (values.get("autoDiscovery") or {}).get("clusterName"):
+        return True
+    named = {str(group.get("name")) for group in values.get("autoscalingGroups") or []}
+    return bool(named & _asg_names(registration))
+
+
 def _from_controller(
     row: dict[str, Any], registration: Registration, path: str, planned: Any, plan: _Context
 ) -> list[Finding]:
@@ -415,6 +439,7 @@ def _from_controller(
     present = any(
         r.type == wanted["type"]
         and all(str(r.inputs.get(k, "")).endswith(v) for k, v in wanted.get("match", {}).items())
+        and _claims(r, registration)
         for r in plan.registrations
     )
     if not present:

@@ -486,6 +486,14 @@ def _eks_child(kind: str, name_key: str) -> Callable[[_Answer], None]:
     return answer
 
 
+def _node_group(r: _Answer) -> None:
+    _eks_child("nodegroup", "nodeGroupName")(r)
+    # EKS names the group's Auto Scaling group eks-<node group>-<uuid> (DescribeNodegroup
+    # resources.autoScalingGroups).
+    asg = f"eks-{r.state.get('nodeGroupName') or r.id}-{_hex(r.name, 'asg')}"
+    r.state["resources"] = [{"autoscalingGroups": [{"name": asg}]}]
+
+
 def _addon(r: _Answer) -> None:
     _eks_child("addon", "addonName")(r)
     r.state.setdefault("addonVersion", "v0.0.0-eksbuild.1")
@@ -646,7 +654,7 @@ _ANSWERS: dict[str, Callable[[_Answer], None]] = {
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": _kms_alias,
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
-    "aws:eks/nodeGroup:NodeGroup": _eks_child("nodegroup", "nodeGroupName"),
+    "aws:eks/nodeGroup:NodeGroup": _node_group,
     "aws:eks/fargateProfile:FargateProfile": _eks_child("fargateprofile", "fargateProfileName"),
     "aws:eks/addon:Addon": _addon,
     "aws:ec2/vpc:Vpc": _vpc,
