@@ -33,6 +33,7 @@ from .args.rules import (
     fitted_name,
     open_to_internet,
 )
+from .args.versions import minors_apart, today, version_change_problem
 from .parts.block_storage import BlockStorage, BlockStorageArgs
 from .parts.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from .parts.compute import Compute, ComputeArgs
@@ -357,6 +358,56 @@ def zones_kept_problems(
     ]
 
 
+def kubernetes_version_problems(
+    args: PlatformArgs, cluster_name: str, invoke: pulumi.InvokeOptions | None
+) -> list[ConfigProblem]:
+    """kubernetesVersion against the running cluster's version, before anything registers: a
+    jump of two minors, a rollback not asked for (kubernetesRollback), one of more than a minor
+    or to an extended-support version under STANDARD (``args.versions.
+    version_change_problem``); and for an upgrade, managed node groups still behind the control
+    plane, which EKS requires on its minor before the next control-plane update (EKS user
+    guide, update-cluster). Nothing to check on a first deploy."""
+    if cluster_name not in (aws.eks.get_clusters(opts=invoke).names or []):
+        return []
+    cluster = aws.eks.get_cluster(name=cluster_name, opts=invoke)
+    running = cluster.version or ""
+    policies = cluster.upgrade_policies or []
+    found = version_change_problem(
+        running,
+        args.kubernetes_version,
+        rollback=args.kubernetes_rollback,
+        running_policy=policies[0].support_type if policies else "STANDARD",
+        today=today(),
+    )
+    if found:
+        return [ConfigProblem("kubernetes_version", args.kubernetes_version, found)]
+    if not running or minors_apart(running, args.kubernetes_version) <= 0:
+        return []
+    groups = aws.eks.get_node_groups(cluster_name=cluster_name, opts=invoke).names or []
+    behind = sorted(
+        f"{group} ({version})"
+        for group in groups
+        if (
+            version := aws.eks.get_node_group(
+                cluster_name=cluster_name, node_group_name=group, opts=invoke
+            ).version
+        )
+        and version != running
+    )
+    if not behind:
+        return []
+    return [
+        ConfigProblem(
+            "kubernetes_version",
+            args.kubernetes_version,
+            f"cluster {cluster_name} runs {running} but its node groups {', '.join(behind)} do "
+            f"not: EKS starts the next control-plane update only once managed node groups are on "
+            f"the control plane's minor; deploy kubernetesVersion {running} first (it moves "
+            "them), then this one",
+        )
+    ]
+
+
 def app_name_problems(
     args: PlatformArgs, invoke: pulumi.InvokeOptions | None
 ) -> list[ConfigProblem]:
@@ -478,6 +529,7 @@ class EksPlatform(pulumi.ComponentResource):
         lb_subnets, problems = load_balancer_subnets(platform, invoke)
         problems = [
             *zones_kept_problems(platform, cluster_name, invoke),
+            *kubernetes_version_problems(platform, cluster_name, invoke),
             *app_name_problems(platform, invoke),
             *addon_version_problems(platform, invoke),
             *log_group_problems(

@@ -126,12 +126,22 @@ class PlatformMocks(pulumi.runtime.Mocks):
         hosted_zones: dict[str, tuple[str, bool]] | None = None,
         log_groups: dict[str, dict[str, str]] | None = None,
         subnet_zones: dict[str, str] | None = None,
+        cluster_versions: dict[str, str] | None = None,
+        upgrade_policies: dict[str, str] | None = None,
+        node_group_versions: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.region = region
         self._caller_arn = caller_arn
         """Who runs the deployment (``aws:getCallerIdentity``)."""
         self.existing_clusters = existing_clusters or {}
         """EKS clusters that already exist: name -> tags. None by default (a first deploy)."""
+        self.cluster_versions = cluster_versions or {}
+        """Kubernetes version an existing cluster runs: name -> minor. Unlisted: none known
+        (the preview's version checks pass)."""
+        self.upgrade_policies = upgrade_policies or {}
+        """Upgrade policy (supportType) of an existing cluster: name -> STANDARD or EXTENDED."""
+        self.node_group_versions = node_group_versions or {}
+        """Managed node groups of an existing cluster: name -> {group: minor}. None by default."""
         self.cluster_zones = cluster_zones or {}
         """Zones of the subnets an existing cluster was created with: name -> zones."""
         self.hosted_zones = hosted_zones or {}
@@ -263,6 +273,7 @@ def _eks_cluster_lookup(mocks: PlatformMocks, region: str, args: dict[str, Any])
     }
     arn = f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{name}"
     tags = mocks.existing_clusters.get(name, {})
+    policy = mocks.upgrade_policies.get(name, "STANDARD")
     return {
         "id": name,
         "name": name,
@@ -270,6 +281,8 @@ def _eks_cluster_lookup(mocks: PlatformMocks, region: str, args: dict[str, Any])
         "status": "ACTIVE",
         "vpcConfig": vpc_config,
         "tags": tags,
+        "version": mocks.cluster_versions.get(name, ""),
+        "upgradePolicies": [{"supportType": policy}],
     }
 
 
@@ -370,6 +383,19 @@ _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any
     "aws:eks/getClusters:getClusters": lambda mocks, region, _a: {
         "id": region,
         "names": sorted(mocks.existing_clusters),
+    },
+    "aws:eks/getNodeGroups:getNodeGroups": lambda mocks, _r, args: {
+        "id": args.get("clusterName"),
+        "clusterName": args.get("clusterName"),
+        "names": sorted(mocks.node_group_versions.get(str(args.get("clusterName")), {})),
+    },
+    "aws:eks/getNodeGroup:getNodeGroup": lambda mocks, _r, args: {
+        "id": f"{args.get('clusterName')}:{args.get('nodeGroupName')}",
+        "clusterName": args.get("clusterName"),
+        "nodeGroupName": args.get("nodeGroupName"),
+        "version": mocks.node_group_versions[str(args.get("clusterName"))][
+            str(args.get("nodeGroupName"))
+        ],
     },
     # Offline subnet ids of existing clusters are "subnet-<zone>" (see cluster_zones).
     "aws:ec2/getSubnet:getSubnet": lambda mocks, _r, args: {
