@@ -194,8 +194,7 @@ class EksPlatformArgs(TypedDict, total=False):
     kubernetes_version: str
     """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
     kubernetes_rollback: bool
-    """Allow kubernetesVersion one minor below the running cluster's (an EKS rollback, within 7
-    days of an in-place upgrade); its steps: eks-platform-plan upgrade <stack> --to <minor>."""
+    """Allow kubernetesVersion one minor below the running cluster's (an EKS rollback, 7 days)."""
     addon_versions: dict[str, str]
     """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
     tags: dict[str, str]

@@ -122,8 +122,7 @@ class PlatformArgs(BaseModel):
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
     kubernetes_rollback: bool = False
-    """Allow kubernetesVersion one minor below the running cluster's (an EKS rollback, within 7
-    days of an in-place upgrade); its steps: eks-platform-plan upgrade <stack> --to <minor>."""
+    """Allow kubernetesVersion one minor below the running cluster's (an EKS rollback, 7 days)."""
     addon_versions: dict[str, str] = Field(default_factory=dict)
     """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
     tags: dict[str, str] = Field(default_factory=dict)

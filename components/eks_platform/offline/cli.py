@@ -179,7 +179,15 @@ def upgrade_main(argv: Sequence[str]) -> int:
         else:
             configured = run.config.values.get(f"{run.config.project}:addonVersions", "{}")
             addon_overrides = json.loads(configured) if configured else {}
-        plan = plan_upgrade(run, options.to, addon_overrides, judging_day())
+        # A fleet's regions have no rollback switch: a fleet rolls back a region as a stack.
+        switch = run.config.values.get(f"{run.config.project}:kubernetesRollback", "false")
+        plan = plan_upgrade(
+            run,
+            options.to,
+            addon_overrides,
+            judging_day(),
+            rollback=not options.region and str(switch).lower() == "true",
+        )
     except (*PLAN_ERRORS, UpgradeError, LookupError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR
