@@ -9,6 +9,7 @@ import json
 
 import pulumi
 import pytest
+from conftest import PROJECT_DIR
 
 from eks_platform.offline import run_stack
 from eks_platform.offline.change.upgrade import ami_releases, pinned_release_problem
@@ -18,8 +19,6 @@ from eks_platform.offline.model.mocks import PlatformMocks
 from eks_platform.offline.model.recorder import RecordingMonitor
 from eks_platform.offline.report.plan import build_plan
 from eks_platform.parts.cluster_autoscaler import IMAGE_TAGS
-
-from conftest import PROJECT_DIR
 
 CLUSTER = "eks-platform-dev"
 FARGATE = {"fargateProfiles": [{"name": "batch", "selectors": [{"namespace": "batch"}]}]}
@@ -89,8 +88,9 @@ def test_a_rollback_runs_node_groups_then_add_ons_then_the_control_plane(capsys)
     assert group["command"].startswith("pulumi up --target ")
     assert "nodeGroup:NodeGroup::eks-platform-dev-compute-spot-arm" in group["command"]
     addons = steps[kinds.index("addon")]
-    assert "kube-proxy" in addons["target"] and "eks-platform-dev-control-plane-eks-kube-proxy" in (
-        addons["command"]
+    assert (
+        "kube-proxy" in addons["target"]
+        and "eks-platform-dev-control-plane-eks-kube-proxy" in (addons["command"])
     )
     assert "7 days" in steps[0]["change"] and "ROLLBACK_READINESS" in steps[0]["change"]
 
