@@ -210,6 +210,17 @@ def test_a_pinned_alias_still_drifts_and_one_without_the_minor_blocks(capsys):
     assert kinds.index(("gate", "EC2NodeClass")) < kinds.index(("control-plane", "cluster"))
 
 
+def test_the_preview_refuses_a_pinned_release_with_no_ami_for_the_minor(run_bad, run_dev):
+    karpenter = {"computeMode": "karpenter", "kubernetesVersion": "1.36"}
+    message, registered = run_bad({**karpenter, "karpenter": {"amiAlias": "al2023@v20260505"}})
+    assert "karpenter.ami_alias = 'al2023@v20260505': release v20260505 has no" in message
+    assert "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/" in message
+    assert registered == []  # before anything registers
+    # Negative controls: a release built for 1.36, and one newer than the table.
+    run_dev(**karpenter, karpenter={"amiAlias": "al2023@v20260610"})
+    run_dev(**karpenter, karpenter={"amiAlias": "al2023@v20260724"})
+
+
 def test_the_ami_release_table_has_a_source_per_row_and_knows_what_it_does_not():
     table = ami_releases()
     assert table["read"] and table["newest"] == max(table["releases"])

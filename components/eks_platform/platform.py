@@ -408,6 +408,53 @@ def kubernetes_version_problems(
     ]
 
 
+AL2023_AMI_PARAMETERS = "/aws/service/eks/optimized-ami/{minor}/amazon-linux-2023/"
+"""Where the EKS AL2023 AMIs of a minor are published in SSM; Karpenter reads a pinned alias's
+AMI from ``<this><arch>/<variant>/amazon-eks-node-al2023-<arch>-<variant>-<minor>-<release>/
+image_id`` (karpenter-provider-aws v1.14.1 pkg/providers/amifamily/al2023.go:39-80)."""
+SSM_ARCHITECTURES = {"arm64": "arm64", "amd64": "x86_64"}
+
+
+def karpenter_ami_problems(
+    args: PlatformArgs, invoke: pulumi.InvokeOptions | None
+) -> list[ConfigProblem]:
+    """A pinned ``al2023@vYYYYMMDD`` alias must have an AMI built for kubernetesVersion:
+    Karpenter resolves the alias for the cluster's minor, and where that release was not built
+    for it, it finds no AMI ("failed to discover any AMIs for alias") and launches no node. An
+    upgrade hop is where this bites. Looked up by listing the minor's parameters
+    (``aws:ssm/getParametersByPath``): a get of a missing name would fail the program, not
+    return nothing (pulumi/runtime/rpc_manager.py rpc_wrapper)."""
+    karpenter = args.karpenter
+    if karpenter is None or args.compute_mode != "karpenter" or not karpenter.ami_pinned:
+        return []
+    release = karpenter.ami_alias.split("@", 1)[1]
+    path = AL2023_AMI_PARAMETERS.format(minor=args.kubernetes_version)
+    names = aws.ssm.get_parameters_by_path(path=path, recursive=True, opts=invoke).names or []
+    missing = [
+        arch
+        for arch in karpenter.architectures
+        if not any(
+            name.endswith(
+                f"/{SSM_ARCHITECTURES[arch]}/standard/amazon-eks-node-al2023-"
+                f"{SSM_ARCHITECTURES[arch]}-standard-{args.kubernetes_version}-{release}/image_id"
+            )
+            for name in names
+        )
+    ]
+    if not missing:
+        return []
+    return [
+        ConfigProblem(
+            "karpenter.ami_alias",
+            karpenter.ami_alias,
+            f"release {release} has no {', '.join(missing)} AMI for Kubernetes "
+            f"{args.kubernetes_version} (none under SSM {path}): Karpenter would find no AMI "
+            "for the alias and launch no node. Pin a release built for this minor (aws ssm "
+            f"get-parameters-by-path --path {path} --recursive lists them), or al2023@latest",
+        )
+    ]
+
+
 def app_name_problems(
     args: PlatformArgs, invoke: pulumi.InvokeOptions | None
 ) -> list[ConfigProblem]:
@@ -530,6 +577,7 @@ class EksPlatform(pulumi.ComponentResource):
         problems = [
             *zones_kept_problems(platform, cluster_name, invoke),
             *kubernetes_version_problems(platform, cluster_name, invoke),
+            *karpenter_ami_problems(platform, invoke),
             *app_name_problems(platform, invoke),
             *addon_version_problems(platform, invoke),
             *log_group_problems(

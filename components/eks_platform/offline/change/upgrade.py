@@ -14,17 +14,15 @@ extended-support price avoided or incurred, and a duration per step (update time
 from __future__ import annotations
 
 import datetime
-import json
 import math
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from ...args.addons import addon_version
 from ...args.versions import ROLLBACK_RULES, SUPPORT_WINDOWS
 from ...parts.cluster_autoscaler import IMAGE_TAGS
 from ..model.graph import creation_times
+from ..model.mocks import ami_releases
 from ..model.pulumi_eks import with_modelled
 from ..model.run import StackRun
 
@@ -122,13 +120,6 @@ class UpgradePlan:
 
 def _updates() -> dict[str, Any]:
     return creation_times()["updates"]
-
-
-@cache
-def ami_releases() -> dict[str, Any]:
-    """``data/eks_ami_releases.json``: EKS AMI releases and the minors each was built for."""
-    text = resources.files("eks_platform").joinpath("offline", "data", "eks_ami_releases.json")
-    return json.loads(text.read_text())
 
 
 def pinned_release_problem(alias: str, version: str) -> str | None:

@@ -12,6 +12,8 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import pulumi
@@ -361,11 +363,56 @@ def _addon_version(_m: PlatformMocks, _region: str, args: dict[str, Any]) -> dic
             "mostRecent": bool(args.get("mostRecent")), "version": version}  # fmt: skip
 
 
+@cache
+def ami_releases() -> dict[str, Any]:
+    """``data/eks_ami_releases.json``: EKS AMI releases and the minors each was built for."""
+    text = resources.files("eks_platform").joinpath("offline", "data", "eks_ami_releases.json")
+    return json.loads(text.read_text())
+
+
+def _ami_parameters(_m: PlatformMocks, _region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """``aws:ssm/getParametersByPath`` under /aws/service/eks/optimized-ami/<minor>/
+    amazon-linux-2023/: the standard AMIs of every release the AMI release table
+    (offline/data/eks_ami_releases.json) says was built for the minor, and of any release
+    newer than the table that the stack's config pins (``amiAlias``): offline, a release the
+    table has not seen is assumed built for every minor."""
+    path = str(args.get("path") or "")
+    found = re.fullmatch(r"/aws/service/eks/optimized-ami/(\d+\.\d+)/amazon-linux-2023/?", path)
+    if not found:
+        return {"id": path, "path": path, "names": [], "values": [], "types": []}
+    minor = found.group(1)
+    table = ami_releases()
+    config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    pinned = {
+        str(m["amiAlias"]).split("@", 1)[-1]
+        for m in _config_maps(list(config.values()))
+        if str(m.get("amiAlias") or "").startswith("al2023@v")
+    }
+    releases = sorted(
+        {r for r, row in table["releases"].items() if minor in row["minors"]}
+        | {r for r in pinned if r > table["newest"]}
+    )
+    names = [
+        f"/aws/service/eks/optimized-ami/{minor}/amazon-linux-2023/{arch}/standard/"
+        f"amazon-eks-node-al2023-{arch}-standard-{minor}-{release}/image_id"
+        for release in releases
+        for arch in ("arm64", "x86_64")
+    ]
+    return {
+        "id": path,
+        "path": path,
+        "names": names,
+        "values": [f"ami-{_hex(name)}" for name in names],
+        "types": ["String"] * len(names),
+    }
+
+
 _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:eks/getCluster:getCluster": _eks_cluster_lookup,
     "aws:route53/getZone:getZone": _hosted_zone,
     "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
+    "aws:ssm/getParametersByPath:getParametersByPath": _ami_parameters,
     "aws:cloudwatch/getLogGroups:getLogGroups": lambda mocks, region, args: {
         "id": region,
         "logGroupNames": sorted(
