@@ -9,6 +9,7 @@ import json
 
 import pulumi
 import pytest
+import yaml
 from conftest import PROJECT_DIR
 
 from eks_platform.offline import run_stack
@@ -110,6 +111,21 @@ def test_a_rollback_to_extended_support_sets_the_policy_first(capsys, monkeypatc
     assert any("extended-support charges" in note for note in plan["notes"])
     # More than one minor down: EKS cannot.
     assert plan_main(["upgrade", "dev", "--set", "kubernetesRollback=true", "--to", "1.33"]) == 2
+
+
+def test_a_fleet_region_rolls_back_with_its_own_switch(capsys):
+    fleet = PROJECT_DIR / "fleet"
+    config = yaml.safe_load((fleet / "Pulumi.global.yaml").read_text())["config"]
+    entries = config["eks-fleet:regions"]
+    command = ["upgrade", "global", "--project-dir", str(fleet), "--region", "eu-west-1"]
+    assert plan_main([*command, "--to", "1.34"]) == 2
+    assert "kubernetesRollback" in capsys.readouterr().err
+    switched = [dict(e, kubernetesRollback=True) if e["region"] == "eu-west-1" else e
+                for e in entries]  # fmt: skip
+    sets = ["--set", f"regions={json.dumps(switched)}", "--format", "json"]
+    assert plan_main([*command, *sets, "--to", "1.34"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["rollback"] and "--region eu-west-1" in plan["hops"][0]["steps"][0]["change"]
 
 
 # --- 2. the forecast: node rolls, the control plane's time, refused version changes ---------

@@ -306,7 +306,8 @@ def _hop(stack: _Stack, previous: str, version: str, overrides: dict[str, str]) 
         hop.steps.append(
             Step("auto-mode", "nodes",
                  f"EKS replaces every Auto Mode node with one of {version} after the control "
-                 "plane update, observing PodDisruptionBudgets (EKS user guide, auto-upgrade)",
+                 "plane update, observing PodDisruptionBudgets (EKS user guide, auto-upgrade); "
+                 "its duration depends on the budgets and is not estimated",
                  0)
         )  # fmt: skip
     return hop
@@ -382,9 +383,11 @@ def plan_upgrade(
     today: datetime.date,
     *,
     rollback: bool = False,
+    region: str | None = None,
 ) -> UpgradePlan:
     """The steps from the stack's version to ``target``; ``overrides`` are its addonVersions;
-    ``rollback`` is the stack's kubernetesRollback (a lower ``target`` needs it)."""
+    ``rollback`` is the stack's kubernetesRollback (a lower ``target`` needs it); ``region``
+    a fleet's region (a platform stack's is its ``aws:region``)."""
     registrations = with_modelled(run.registrations)
     clusters = [r for r in registrations if r.type == "eks:index:Cluster"]
     if not clusters:
@@ -405,7 +408,7 @@ def plan_upgrade(
         raise UpgradeError(
             f"Kubernetes {target} left extended support on {SUPPORT_WINDOWS[target].end_of_extended}"
         )
-    region = str(run.config.values.get("aws:region") or "<region>")
+    region = region or str(run.config.values.get("aws:region") or "<region>")
     stack = _Stack.read(registrations, region)
     updates = _updates()
     if _minor(target) < _minor(current):
