@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...args.addons import addon_version
-from ...args.versions import ROLLBACK_RULES, SUPPORT_WINDOWS
+from ...args.versions import ROLLBACK_RULES, SUPPORT_WINDOWS, minor_key, minors_apart
 from ...parts.cluster_autoscaler import IMAGE_TAGS
 from ..model.graph import creation_times
 from ..model.mocks import ami_releases
@@ -41,11 +41,6 @@ SKEW_RULES = (
 
 class UpgradeError(ValueError):
     """The upgrade asked for cannot be planned (unknown, same, older or unsupported version)."""
-
-
-def _minor(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")
-    return int(major), int(minor)
 
 
 @dataclass
@@ -122,14 +117,17 @@ def _updates() -> dict[str, Any]:
     return creation_times()["updates"]
 
 
-def pinned_release_problem(alias: str, version: str) -> str | None:
+def pinned_release_problem(alias: str, version: str, previous: str = "") -> str | None:
     """Why a pinned ``al2023@vYYYYMMDD`` alias has no AMI for ``version``, or None (also when
-    the release is newer than the table: then the plan says how to check)."""
+    the release is newer than the table: then the plan says how to check). The release to
+    move to is one built for both ``previous`` (where the nodes run until the hop) and
+    ``version``."""
     release = alias.split("@", 1)[-1]
     entry = ami_releases()["releases"].get(release)
     if entry is None or version in entry["minors"]:
         return None
-    built = [r for r, e in ami_releases()["releases"].items() if version in e["minors"]]
+    both = {version, previous} - {""}
+    built = [r for r, e in ami_releases()["releases"].items() if both <= set(e["minors"])]
     first = min(built) if built else None
     return (
         f"{alias}: release {release} was built for {', '.join(entry['minors'])}, not {version} "
@@ -139,13 +137,18 @@ def pinned_release_problem(alias: str, version: str) -> str | None:
     )
 
 
-def _karpenter_step(alias: str, version: str) -> Step:
+def _karpenter_step(alias: str, version: str, previous: str) -> Step:
     how = (
         "karpenter-provider-aws v1.14.1 pkg/providers/amifamily/al2023.go:39-79 reads the AMI "
         f"from SSM /aws/service/eks/optimized-ami/{version}/amazon-linux-2023/..., keyed by the "
         "cluster's minor"
     )
-    if alias.endswith("@latest"):
+    if pinned_release_problem(alias, version, previous):
+        change = (
+            f"{alias} has no AMI for {version}: no node launches until the alias moves (the "
+            "gate above)"
+        )
+    elif alias.endswith("@latest"):
         change = (
             f"{alias}: Karpenter replaces (drifts) every node with the newest AMI for {version} "
             f"({how})"
@@ -253,10 +256,8 @@ def _hop(stack: _Stack, previous: str, version: str, overrides: dict[str, str]) 
         )
     )
     for alias in stack.aliases():
-        if pinned_release_problem(alias, version):
-            hop.steps.append(
-                Step("gate", "EC2NodeClass", str(pinned_release_problem(alias, version)), 0)
-            )
+        if found := pinned_release_problem(alias, version, previous):
+            hop.steps.append(Step("gate", "EC2NodeClass", found, 0))
     hop.steps.append(
         Step("control-plane", "cluster", f"kubernetesVersion {previous} -> {version}",
              updates["control_plane_minor"]["seconds"])
@@ -284,9 +285,8 @@ def _hop(stack: _Stack, previous: str, version: str, overrides: dict[str, str]) 
                  batches * updates["node_group_batch"]["seconds"])
         )  # fmt: skip
     # CoreDNS after the nodes: its new pods land on nodes of the new minor.
-    hop.steps += [
-        Step(s.kind, s.target, s.change + " (after the node groups)", s.seconds) for s in coredns
-    ]
+    after = " (after the node groups)" if stack.groups else ""
+    hop.steps += [Step(s.kind, s.target, s.change + after, s.seconds) for s in coredns]
     for release in stack.autoscaler:
         image = ((release.inputs.get("values") or {}).get("image") or {}).get("tag", "")
         hop.steps.append(
@@ -294,7 +294,7 @@ def _hop(stack: _Stack, previous: str, version: str, overrides: dict[str, str]) 
                  f"image {IMAGE_TAGS.get(previous, image)} -> {IMAGE_TAGS[version]} (the "
                  "autoscaler's minor matches the cluster's: update-cluster)", 0)
         )  # fmt: skip
-    hop.steps += [_karpenter_step(alias, version) for alias in stack.aliases()]
+    hop.steps += [_karpenter_step(alias, version, previous) for alias in stack.aliases()]
     if stack.fargate:
         hop.steps.append(
             Step("fargate", "profiles",
@@ -402,7 +402,7 @@ def plan_upgrade(
         raise UpgradeError(
             f"Kubernetes {target} is not in the support calendar (known: {', '.join(SUPPORT_WINDOWS)})"
         )
-    if _minor(target) == _minor(current):
+    if minor_key(target) == minor_key(current):
         raise UpgradeError(f"the stack is on {current}; {target} is not newer")
     if today > SUPPORT_WINDOWS[target].end_of_extended:
         raise UpgradeError(
@@ -411,15 +411,17 @@ def plan_upgrade(
     region = region or str(run.config.values.get("aws:region") or "<region>")
     stack = _Stack.read(registrations, region)
     updates = _updates()
-    if _minor(target) < _minor(current):
+    if minor_key(target) < minor_key(current):
         return _rollback_plan(
             run, stack, current, target, overrides, today=today, rollback=rollback
         )
     hops = []
-    versions = [v for v in SUPPORT_WINDOWS if _minor(current) < _minor(v) <= _minor(target)]
+    versions = [
+        v for v in SUPPORT_WINDOWS if minor_key(current) < minor_key(v) <= minor_key(target)
+    ]
     previous = current
-    for version in sorted(versions, key=_minor):
-        if _minor(version) != (_minor(previous)[0], _minor(previous)[1] + 1):
+    for version in sorted(versions, key=minor_key):
+        if minor_key(version) != (minor_key(previous)[0], minor_key(previous)[1] + 1):
             raise UpgradeError(
                 f"no calendar entry between {previous} and {version}: a minor would be skipped"
             )
@@ -473,7 +475,7 @@ def _rollback_plan(
             f"the stack is on {current}; {target} is lower: a rollback. {ROLLBACK_RULES}. Ask "
             "for it with the config key kubernetesRollback (--set kubernetesRollback=true)"
         )
-    if _minor(current)[1] - _minor(target)[1] != 1:
+    if minors_apart(target, current) != 1:
         raise UpgradeError(f"{current} -> {target}: {ROLLBACK_RULES}")
     hop = _rollback_hop(stack, current, target, overrides)
     notes = [
