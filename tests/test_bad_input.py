@@ -49,7 +49,7 @@ CASES: dict[str, tuple[dict, str, str, str]] = {
     ),
     "nat-mode": ({"natMode": "double"}, "natMode", "double", "'none', 'single', 'per_az' or 'instance'"),
     "private-cluster-controller": ({"natMode": "none", "workload": {"enabled": False}, "metricsServer": False}, "loadBalancerController", "'enabled': True", "public.ecr.aws, which has no VPC endpoint"),
-    "private-cluster-podinfo": ({"natMode": "none", "loadBalancerController": {"enabled": False}, "metricsServer": False}, "workload", "'replicas': 1", "image is on ghcr.io"),
+    "private-cluster-podinfo": ({"natMode": "none", "loadBalancerController": {"enabled": False}, "metricsServer": False}, "workload", "'replicas': 2", "image is on ghcr.io"),
     "private-cluster-metrics-server": ({"natMode": "none", "workload": {"enabled": False}, "loadBalancerController": {"enabled": False}}, "metricsServer", "true", "registry.k8s.io"),
     "max-replicas-below-replicas": ({"workload": {"replicas": 3, "maxReplicas": 2}}, "workload.maxReplicas", "2", "at least replicas (3)"),
     "private-cluster-karpenter": ({"natMode": "none", "computeMode": "karpenter"}, "computeMode", "karpenter", "needs internet egress"),

@@ -118,7 +118,7 @@ def test_autoscaled_groups_get_the_cluster_autoscaler(run_dev):
     assert values["autoscalingGroups"] == [{"name": asg, "minSize": 3, "maxSize": 9}]
     assert "autoDiscovery" not in values
     assert values["awsRegion"] == "ap-northeast-2"  # no IMDS with hop limit 1
-    assert values["image"] == {"tag": "v1.35.0"}  # the cluster's minor
+    assert values["image"] == {"tag": "v1.35.2"}  # the cluster's minor, newest patch
     assert values["extraArgs"]["balance-similar-node-groups"] is True
     policy = json.loads(
         run.one("aws:iam/rolePolicy:RolePolicy", "eks-platform-prod-autoscaler-policy").inputs[

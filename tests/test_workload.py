@@ -92,7 +92,7 @@ def test_controller_permissions_through_pod_identity(run_dev):
 
 
 def test_app_release_is_pinned_hardened_and_sized_per_stack(run_dev):
-    for stack, replicas in (("dev", 1), ("prod", 3)):
+    for stack, replicas in (("dev", 2), ("prod", 3)):
         run = run_dev(stack)
         app = releases(run)["podinfo"]
         assert app.inputs["chart"] == "oci://ghcr.io/stefanprodan/charts/podinfo"

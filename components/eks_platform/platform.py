@@ -33,6 +33,7 @@ from .args.rules import (
     fitted_name,
     open_to_internet,
 )
+from .args.versions import minors_apart, today, version_change_problem
 from .parts.block_storage import BlockStorage, BlockStorageArgs
 from .parts.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from .parts.compute import AutoscaledGroup, Compute, ComputeArgs
@@ -357,6 +358,103 @@ def zones_kept_problems(
     ]
 
 
+def kubernetes_version_problems(
+    args: PlatformArgs, cluster_name: str, invoke: pulumi.InvokeOptions | None
+) -> list[ConfigProblem]:
+    """kubernetesVersion against the running cluster's version, before anything registers: a
+    jump of two minors, a rollback not asked for (kubernetesRollback), one of more than a minor
+    or to an extended-support version under STANDARD (``args.versions.
+    version_change_problem``); and for an upgrade, managed node groups still behind the control
+    plane, which EKS requires on its minor before the next control-plane update (EKS user
+    guide, update-cluster). Nothing to check on a first deploy."""
+    if cluster_name not in (aws.eks.get_clusters(opts=invoke).names or []):
+        return []
+    cluster = aws.eks.get_cluster(name=cluster_name, opts=invoke)
+    running = cluster.version or ""
+    policies = cluster.upgrade_policies or []
+    found = version_change_problem(
+        running,
+        args.kubernetes_version,
+        rollback=args.kubernetes_rollback,
+        running_policy=policies[0].support_type if policies else "STANDARD",
+        today=today(),
+    )
+    if found:
+        return [ConfigProblem("kubernetes_version", args.kubernetes_version, found)]
+    if not running or minors_apart(running, args.kubernetes_version) <= 0:
+        return []
+    groups = aws.eks.get_node_groups(cluster_name=cluster_name, opts=invoke).names or []
+    behind = sorted(
+        f"{group} ({version})"
+        for group in groups
+        if (
+            version := aws.eks.get_node_group(
+                cluster_name=cluster_name, node_group_name=group, opts=invoke
+            ).version
+        )
+        and version != running
+    )
+    if not behind:
+        return []
+    return [
+        ConfigProblem(
+            "kubernetes_version",
+            args.kubernetes_version,
+            f"cluster {cluster_name} runs {running} but its node groups {', '.join(behind)} do "
+            f"not: EKS starts the next control-plane update only once managed node groups are on "
+            f"the control plane's minor; deploy kubernetesVersion {running} first (it moves "
+            "them), then this one",
+        )
+    ]
+
+
+AL2023_AMI_PARAMETERS = "/aws/service/eks/optimized-ami/{minor}/amazon-linux-2023/"
+"""Where the EKS AL2023 AMIs of a minor are published in SSM; Karpenter reads a pinned alias's
+AMI from ``<this><arch>/<variant>/amazon-eks-node-al2023-<arch>-<variant>-<minor>-<release>/
+image_id`` (karpenter-provider-aws v1.14.1 pkg/providers/amifamily/al2023.go:39-80)."""
+SSM_ARCHITECTURES = {"arm64": "arm64", "amd64": "x86_64"}
+
+
+def karpenter_ami_problems(
+    args: PlatformArgs, invoke: pulumi.InvokeOptions | None
+) -> list[ConfigProblem]:
+    """A pinned ``al2023@vYYYYMMDD`` alias must have an AMI built for kubernetesVersion:
+    Karpenter resolves the alias for the cluster's minor, and where that release was not built
+    for it, it finds no AMI ("failed to discover any AMIs for alias") and launches no node. An
+    upgrade hop is where this bites. Looked up by listing the minor's parameters
+    (``aws:ssm/getParametersByPath``): a get of a missing name would fail the program, not
+    return nothing (pulumi/runtime/rpc_manager.py rpc_wrapper)."""
+    karpenter = args.karpenter
+    if karpenter is None or args.compute_mode != "karpenter" or not karpenter.ami_pinned:
+        return []
+    release = karpenter.ami_alias.split("@", 1)[1]
+    path = AL2023_AMI_PARAMETERS.format(minor=args.kubernetes_version)
+    names = aws.ssm.get_parameters_by_path(path=path, recursive=True, opts=invoke).names or []
+    missing = [
+        arch
+        for arch in karpenter.architectures
+        if not any(
+            name.endswith(
+                f"/{SSM_ARCHITECTURES[arch]}/standard/amazon-eks-node-al2023-"
+                f"{SSM_ARCHITECTURES[arch]}-standard-{args.kubernetes_version}-{release}/image_id"
+            )
+            for name in names
+        )
+    ]
+    if not missing:
+        return []
+    return [
+        ConfigProblem(
+            "karpenter.ami_alias",
+            karpenter.ami_alias,
+            f"release {release} has no {', '.join(missing)} AMI for Kubernetes "
+            f"{args.kubernetes_version} (none under SSM {path}): Karpenter would find no AMI "
+            "for the alias and launch no node. Pin a release built for this minor (aws ssm "
+            f"get-parameters-by-path --path {path} --recursive lists them), or al2023@latest",
+        )
+    ]
+
+
 def app_name_problems(
     args: PlatformArgs, invoke: pulumi.InvokeOptions | None
 ) -> list[ConfigProblem]:
@@ -478,6 +576,8 @@ class EksPlatform(pulumi.ComponentResource):
         lb_subnets, problems = load_balancer_subnets(platform, invoke)
         problems = [
             *zones_kept_problems(platform, cluster_name, invoke),
+            *kubernetes_version_problems(platform, cluster_name, invoke),
+            *karpenter_ami_problems(platform, invoke),
             *app_name_problems(platform, invoke),
             *addon_version_problems(platform, invoke),
             *log_group_problems(

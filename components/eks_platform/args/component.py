@@ -193,6 +193,8 @@ class EksPlatformArgs(TypedDict, total=False):
     """STANDARD, or EXTENDED to stay on a version past standard support (6x control-plane price)."""
     kubernetes_version: str
     """Kubernetes minor version; must be in EKS support under upgradePolicy when deployed."""
+    kubernetes_rollback: bool
+    """Allow kubernetesVersion one minor below the running cluster's (an EKS rollback, 7 days)."""
     addon_versions: dict[str, str]
     """Add-on version overrides by name; the others follow the lock table for kubernetesVersion."""
     tags: dict[str, str]

@@ -81,3 +81,69 @@ def version_problem(version: str, support_type: str, today: datetime.date) -> st
 
 def versions_in_standard_support(today: datetime.date) -> list[str]:
     return [w.version for w in SUPPORT_WINDOWS.values() if w.released <= today <= w.end_of_standard]
+
+
+def minor_key(version: str) -> tuple[int, int]:
+    """1.35 -> (1, 35)."""
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def minors_apart(running: str, wanted: str) -> int:
+    """How many minors ``wanted`` is above (positive) or below (negative) ``running``."""
+    (major_a, minor_a), (major_b, minor_b) = minor_key(running), minor_key(wanted)
+    if major_a != major_b:
+        raise ValueError(f"{running} and {wanted} are of different major versions")
+    return minor_b - minor_a
+
+
+ROLLBACK_RULES = (
+    "EKS rolls a control plane back one minor only (N to N-1), within 7 days of the in-place "
+    "upgrade that brought it to N; a cluster created at N cannot be rolled back (EKS user guide, "
+    "rollback-cluster, Prerequisites)"
+)
+
+
+def version_change_problem(
+    running: str,
+    wanted: str,
+    *,
+    rollback: bool,
+    running_policy: str,
+    today: datetime.date,
+) -> str | None:
+    """Why EKS would refuse to move a running control plane from ``running`` to ``wanted``, or
+    None. EKS updates one minor at a time (update-cluster) and rolls back one minor, only when
+    asked (rollback-cluster); terraform-provider-aws updates ``version`` in place
+    (internal/service/eks/cluster.go: Optional+Computed, no ForceNew; resourceClusterUpdate
+    calls UpdateClusterVersion first, before the upgrade policy), so one ``pulumi up`` with a
+    lower version calls UpdateClusterVersion before the node groups, which depend on the
+    cluster: a rollback needs the steps ``eks-platform-plan upgrade`` prints."""
+    apart = minors_apart(running, wanted) if running else 0
+    if apart in (0, 1):
+        return None
+    if apart > 1:
+        return (
+            f"is {apart} minors above {running}, the version the running cluster has: EKS "
+            "updates the control plane one minor at a time (UpdateClusterVersion refuses a "
+            f"jump); deploy each minor in turn (eks-platform-plan upgrade <stack> --to {wanted})"
+        )
+    if not rollback:
+        return (
+            f"is below {running}, the version the running cluster has: that is a rollback. "
+            f"{ROLLBACK_RULES}; the node groups and add-ons go first, and one `pulumi up` would "
+            "update the control plane first and fail. Set kubernetesRollback to true to ask for "
+            f"it and follow eks-platform-plan upgrade <stack> --to {wanted} --set "
+            f"kubernetesRollback=true, or keep kubernetesVersion {running}"
+        )
+    if apart < -1:
+        return f"is {-apart} minors below {running}: {ROLLBACK_RULES}"
+    window = SUPPORT_WINDOWS.get(wanted)
+    if window and today > window.end_of_standard and running_policy != "EXTENDED":
+        return (
+            f"is in extended support (standard support ended {window.end_of_standard}): EKS "
+            "rolls back to it only once the cluster's upgrade policy is EXTENDED. First deploy "
+            f"upgradePolicy EXTENDED with kubernetesVersion {running} (the provider would call "
+            "UpdateClusterVersion before changing the policy), then roll back"
+        )
+    return None

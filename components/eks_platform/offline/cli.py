@@ -175,11 +175,21 @@ def upgrade_main(argv: Sequence[str]) -> int:
                 else "--region is for a fleet's stack (this is one platform)"
             )
         if options.region:
-            run, addon_overrides = region_run(run, options.region)
+            run, entry = region_run(run, options.region)
+            addon_overrides = dict(entry.get("addonVersions") or {})
+            switch = entry.get("kubernetesRollback", False)
         else:
             configured = run.config.values.get(f"{run.config.project}:addonVersions", "{}")
             addon_overrides = json.loads(configured) if configured else {}
-        plan = plan_upgrade(run, options.to, addon_overrides, judging_day())
+            switch = run.config.values.get(f"{run.config.project}:kubernetesRollback", "false")
+        plan = plan_upgrade(
+            run,
+            options.to,
+            addon_overrides,
+            judging_day(),
+            rollback=str(switch).lower() == "true",
+            region=options.region,
+        )
     except (*PLAN_ERRORS, UpgradeError, LookupError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR

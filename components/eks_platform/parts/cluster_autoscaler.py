@@ -25,11 +25,13 @@ CHART = "cluster-autoscaler"
 CHART_VERSION = "9.59.0"
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
 SERVICE_ACCOUNT = "cluster-autoscaler"
-# The autoscaler's minor must match the cluster's. 1.35.0 is the chart's default image (its
-# values.yaml); the others are each minor's first release, inferred from the project's
-# one-release-per-Kubernetes-minor cadence and not checked against the registry here.
-IMAGE_TAGS = {"1.32": "v1.32.0", "1.33": "v1.33.0", "1.34": "v1.34.0", "1.35": "v1.35.0",
-              "1.36": "v1.36.0"}  # fmt: skip
+# The autoscaler's minor must match the cluster's; each is the newest patch release of that
+# minor among kubernetes/autoscaler's git tags cluster-autoscaler-<version> (read 2026-12-04
+# from a mirror of 2026-08-22: 1.32.7 of 2026-02-13, the others of 2026-07-22; each tag's
+# cluster-autoscaler/version/version.go says the same version). That the image
+# registry.k8s.io/autoscaling/cluster-autoscaler carries each tag was not checked here.
+IMAGE_TAGS = {"1.32": "v1.32.7", "1.33": "v1.33.6", "1.34": "v1.34.5", "1.35": "v1.35.2",
+              "1.36": "v1.36.1"}  # fmt: skip
 
 
 def autoscaler_policy(cluster_name: str) -> str:

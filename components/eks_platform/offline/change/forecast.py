@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from ...args.rules import CONTAINER_INSIGHTS_PREFIX, OBSERVABILITY_ADDON
+from ...args.versions import ROLLBACK_RULES, minors_apart
 from ..model.graph import creation_times
 
 CRITICAL_TYPES = {"aws:eks/cluster:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key"}
@@ -313,6 +314,7 @@ def forecast(
     _follow_replacements(new, old, names, changes)
     _node_group_rolls(new, old, versioned, names, changes)
     _insights_groups_held(old, new, changes)
+    _control_plane_versions(old, new, changes)
     for change in changes.values():
         if change.action in ("replace", "delete"):
             before = old.get(change.urn) or new.get(change.urn) or {}
@@ -376,6 +378,49 @@ def _node_group_rolls(
             )
         change.disruption = DISRUPTION[NODE_GROUP_TYPE] + " (rolling update, in place)"
         change.seconds = float(NODE_DRAIN_SECONDS)
+
+
+CLUSTER_TYPE = "aws:eks/cluster:Cluster"
+
+
+def _control_plane_versions(
+    old: dict[str, Any], new: dict[str, Any], changes: dict[str, Change]
+) -> None:
+    """An EKS cluster whose ``version`` changes in place (terraform-provider-aws
+    internal/service/eks/cluster.go: ``version`` Optional+Computed, no ForceNew;
+    resourceClusterUpdate calls UpdateClusterVersion first): one minor up takes the control
+    plane's update time (``updates.control_plane_minor``); EKS refuses a jump of two minors
+    (update-cluster: one minor at a time) and a lower version in the same update as the nodes
+    (rollback-cluster: node groups and add-ons first, and only N to N-1): both critical."""
+    for change in changes.values():
+        if change.type != CLUSTER_TYPE or change.action != "update":
+            continue
+        before = str((old[change.urn].get("inputs") or {}).get("version") or "")
+        after = str((new[change.urn].get("inputs") or {}).get("version") or "")
+        if not (before and after) or before == after:
+            continue
+        apart = minors_apart(before, after)
+        if apart == 1:
+            change.seconds = float(creation_times()["updates"]["control_plane_minor"]["seconds"])
+            change.disruption = (
+                "the API server is updated in place (UpdateClusterVersion), its replicas one at "
+                "a time; nodes and add-ons follow it in the same update"
+            )
+            continue
+        change.critical = True
+        if apart > 1:
+            change.reasons.append(
+                f"version {before} -> {after} skips {apart - 1} minor(s): EKS updates the control "
+                "plane one minor at a time and refuses the call; deploy each minor in turn"
+            )
+        else:
+            change.reasons.append(
+                f"version {before} -> {after} is a rollback: UpdateClusterVersion would run "
+                "before the node groups (they depend on the cluster), which EKS refuses while "
+                f"nodes are on {before}; {ROLLBACK_RULES}. Follow eks-platform-plan upgrade "
+                f"<stack> --to {after} --set kubernetesRollback=true"
+            )
+        change.disruption = "EKS refuses the update: it fails at the control plane"
 
 
 def _insights_groups_held(

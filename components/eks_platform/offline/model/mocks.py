@@ -12,6 +12,8 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import pulumi
@@ -126,12 +128,22 @@ class PlatformMocks(pulumi.runtime.Mocks):
         hosted_zones: dict[str, tuple[str, bool]] | None = None,
         log_groups: dict[str, dict[str, str]] | None = None,
         subnet_zones: dict[str, str] | None = None,
+        cluster_versions: dict[str, str] | None = None,
+        upgrade_policies: dict[str, str] | None = None,
+        node_group_versions: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.region = region
         self._caller_arn = caller_arn
         """Who runs the deployment (``aws:getCallerIdentity``)."""
         self.existing_clusters = existing_clusters or {}
         """EKS clusters that already exist: name -> tags. None by default (a first deploy)."""
+        self.cluster_versions = cluster_versions or {}
+        """Kubernetes version an existing cluster runs: name -> minor. Unlisted: none known
+        (the preview's version checks pass)."""
+        self.upgrade_policies = upgrade_policies or {}
+        """Upgrade policy (supportType) of an existing cluster: name -> STANDARD or EXTENDED."""
+        self.node_group_versions = node_group_versions or {}
+        """Managed node groups of an existing cluster: name -> {group: minor}. None by default."""
         self.cluster_zones = cluster_zones or {}
         """Zones of the subnets an existing cluster was created with: name -> zones."""
         self.hosted_zones = hosted_zones or {}
@@ -263,6 +275,7 @@ def _eks_cluster_lookup(mocks: PlatformMocks, region: str, args: dict[str, Any])
     }
     arn = f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{name}"
     tags = mocks.existing_clusters.get(name, {})
+    policy = mocks.upgrade_policies.get(name, "STANDARD")
     return {
         "id": name,
         "name": name,
@@ -270,6 +283,8 @@ def _eks_cluster_lookup(mocks: PlatformMocks, region: str, args: dict[str, Any])
         "status": "ACTIVE",
         "vpcConfig": vpc_config,
         "tags": tags,
+        "version": mocks.cluster_versions.get(name, ""),
+        "upgradePolicies": [{"supportType": policy}],
     }
 
 
@@ -348,11 +363,56 @@ def _addon_version(_m: PlatformMocks, _region: str, args: dict[str, Any]) -> dic
             "mostRecent": bool(args.get("mostRecent")), "version": version}  # fmt: skip
 
 
+@cache
+def ami_releases() -> dict[str, Any]:
+    """``data/eks_ami_releases.json``: EKS AMI releases and the minors each was built for."""
+    text = resources.files("eks_platform").joinpath("offline", "data", "eks_ami_releases.json")
+    return json.loads(text.read_text())
+
+
+def _ami_parameters(_m: PlatformMocks, _region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """``aws:ssm/getParametersByPath`` under /aws/service/eks/optimized-ami/<minor>/
+    amazon-linux-2023/: the standard AMIs of every release the AMI release table
+    (offline/data/eks_ami_releases.json) says was built for the minor, and of any release
+    newer than the table that the stack's config pins (``amiAlias``): offline, a release the
+    table has not seen is assumed built for every minor."""
+    path = str(args.get("path") or "")
+    found = re.fullmatch(r"/aws/service/eks/optimized-ami/(\d+\.\d+)/amazon-linux-2023/?", path)
+    if not found:
+        return {"id": path, "path": path, "names": [], "values": [], "types": []}
+    minor = found.group(1)
+    table = ami_releases()
+    config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    pinned = {
+        str(m["amiAlias"]).split("@", 1)[-1]
+        for m in _config_maps(list(config.values()))
+        if str(m.get("amiAlias") or "").startswith("al2023@v")
+    }
+    releases = sorted(
+        {r for r, row in table["releases"].items() if minor in row["minors"]}
+        | {r for r in pinned if r > table["newest"]}
+    )
+    names = [
+        f"/aws/service/eks/optimized-ami/{minor}/amazon-linux-2023/{arch}/standard/"
+        f"amazon-eks-node-al2023-{arch}-standard-{minor}-{release}/image_id"
+        for release in releases
+        for arch in ("arm64", "x86_64")
+    ]
+    return {
+        "id": path,
+        "path": path,
+        "names": names,
+        "values": [f"ami-{_hex(name)}" for name in names],
+        "types": ["String"] * len(names),
+    }
+
+
 _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:eks/getCluster:getCluster": _eks_cluster_lookup,
     "aws:route53/getZone:getZone": _hosted_zone,
     "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
+    "aws:ssm/getParametersByPath:getParametersByPath": _ami_parameters,
     "aws:cloudwatch/getLogGroups:getLogGroups": lambda mocks, region, args: {
         "id": region,
         "logGroupNames": sorted(
@@ -370,6 +430,19 @@ _INVOKES: dict[str, Callable[[PlatformMocks, str, dict[str, Any]], dict[str, Any
     "aws:eks/getClusters:getClusters": lambda mocks, region, _a: {
         "id": region,
         "names": sorted(mocks.existing_clusters),
+    },
+    "aws:eks/getNodeGroups:getNodeGroups": lambda mocks, _r, args: {
+        "id": args.get("clusterName"),
+        "clusterName": args.get("clusterName"),
+        "names": sorted(mocks.node_group_versions.get(str(args.get("clusterName")), {})),
+    },
+    "aws:eks/getNodeGroup:getNodeGroup": lambda mocks, _r, args: {
+        "id": f"{args.get('clusterName')}:{args.get('nodeGroupName')}",
+        "clusterName": args.get("clusterName"),
+        "nodeGroupName": args.get("nodeGroupName"),
+        "version": mocks.node_group_versions[str(args.get("clusterName"))][
+            str(args.get("nodeGroupName"))
+        ],
     },
     # Offline subnet ids of existing clusters are "subnet-<zone>" (see cluster_zones).
     "aws:ec2/getSubnet:getSubnet": lambda mocks, _r, args: {

@@ -111,9 +111,10 @@ def _region_of(name: str, fleet: str, regions: Sequence[str]) -> str | None:
     )
 
 
-def region_run(run: StackRun, region: str) -> tuple[StackRun, dict[str, str]]:
-    """One region of a fleet's run as if it were a platform stack's: its resources, and the
-    ``addonVersions`` its entry in ``regions`` gives (for ``eks-platform-plan upgrade``)."""
+def region_run(run: StackRun, region: str) -> tuple[StackRun, dict[str, Any]]:
+    """One region of a fleet's run as if it were a platform stack's: its resources, and its
+    entry in ``regions`` (platform keys: ``addonVersions``, ``kubernetesRollback``, ...; for
+    ``eks-platform-plan upgrade``)."""
     fleet = next(r for r in run.registrations if r.type == FLEET)  # callers check is_fleet
     regions = list(run.outputs.get("regions") or [])
     if region not in regions:
@@ -121,7 +122,7 @@ def region_run(run: StackRun, region: str) -> tuple[StackRun, dict[str, str]]:
     kept = [r for r in run.registrations if _region_of(r.name, fleet.name, regions) == region]
     entries = json.loads(run.config.values.get(f"{run.config.project}:regions") or "[]")
     entry = next((e for e in entries if isinstance(e, dict) and e.get("region") == region), {})
-    return dataclasses.replace(run, registrations=kept), dict(entry.get("addonVersions") or {})
+    return dataclasses.replace(run, registrations=kept), dict(entry)
 
 
 def is_fleet(run: StackRun) -> bool:
