@@ -111,10 +111,11 @@ class Resource:
 
     @staticmethod
     def from_json(resource: Mapping[str, Any]) -> Resource:
+        urn = str(resource.get("urn", ""))
         return Resource(
-            resource["urn"],
-            resource["type"],
-            resource["name"],
+            urn,
+            str(resource.get("type") or ""),
+            str(resource.get("name") or urn.rsplit("::", 1)[-1]),
             resource.get("parent") or "",
             resource.get("inputs") or {},
             resource.get("property_dependencies") or {},
@@ -484,6 +485,12 @@ def base_variables(plan: Plan) -> dict[str, str]:
         vpc = vpc or component.inputs.get("vpcId")
         variables.setdefault("cluster", str(component.inputs.get("name") or ""))
     variables["vpc"] = str(vpc or "vpc-0123456789abcdef0")
+    for identity in _cluster_identities(plan):
+        if identity.kind == "auto-mode-node-role" and identity.role is not None:
+            name = identity.role.inputs.get("name") or identity.role.name
+            variables["auto_node_role_arn"] = (
+                f"arn:{plan.partition}:iam::{plan.account}:role/{name}"
+            )
     if plan.by_type.get(ADDON) and any(
         a.inputs.get("addonName") == "eks-pod-identity-agent" for a in plan.by_type[ADDON]
     ):
@@ -552,12 +559,7 @@ def findings(plan: Plan) -> list[Finding]:
     """Every call of every identity in ``plan`` that its policies do not allow."""
     base = base_variables(plan)
     found: list[Finding] = []
-    every = identities(plan)
-    for identity in every:
-        if identity.kind == "auto-mode-node-role" and identity.role is not None:
-            name = identity.role.inputs.get("name") or identity.role.name
-            base["auto_node_role_arn"] = f"arn:{plan.partition}:iam::{plan.account}:role/{name}"
-    for identity in every:
+    for identity in identities(plan):
         if identity.role is None:
             found.append(
                 Finding(
