@@ -13,6 +13,7 @@ import json
 import pytest
 from conftest import NO_EGRESS_NEEDED
 
+from eks_platform.offline import run_stack
 from eks_platform.offline.checks import permissions
 from eks_platform.offline.checks.preflight import preflight
 from eks_platform.offline.model.pulumi_eks import with_modelled
@@ -69,6 +70,24 @@ def plan_of(registrations: list[Registration]) -> permissions.Plan:
 def test_every_shipped_configuration_may_make_every_call(run_dev, name):
     stack, overrides = CONFIGURATIONS[name]
     assert [str(f) for f in permissions.check(expanded(run_dev, stack, **overrides))] == []
+
+
+def test_a_fleet_is_checked_cluster_by_cluster(project_dir):
+    """The fleet's stack holds a platform per region: each identity acts for its own cluster's
+    load balancers, classes and key only (one region's driver never needs another's key)."""
+    registrations = with_modelled(run_stack(project_dir / "fleet", "global").registrations)
+    plan = plan_of(registrations)
+    parts = permissions.clusters(plan)
+    assert len(parts) == len(plan.by_type[permissions.EKS_COMPONENT]) >= 2
+    assert {p.region for p in parts} == {
+        str(r.inputs.get("region")) for r in plan.by_type["pulumi:providers:aws"]
+    } - {""}
+    assert permissions.check(registrations) == []
+    # negative control: one region without its driver's key statement
+    driver_kms = next(r for r in registrations if r.name.endswith("-storage-driver-kms"))
+    region = driver_kms.name.split("-storage-")[0]
+    found = permissions.check([r for r in registrations if r is not driver_kms])
+    assert found and all(f.resources[0].startswith(region) for f in found)
 
 
 def test_every_identity_of_the_table_is_found_in_some_configuration(run_dev):

@@ -556,7 +556,40 @@ def requests(identity: Identity, subject: Subject) -> Iterator[tuple[dict[str, A
 
 
 def findings(plan: Plan) -> list[Finding]:
-    """Every call of every identity in ``plan`` that its policies do not allow."""
+    """Every call of every identity in ``plan`` that its policies do not allow, cluster by
+    cluster (a fleet's stack holds several)."""
+    return [finding for part in clusters(plan) for finding in _cluster_findings(part)]
+
+
+def clusters(plan: Plan) -> list[Plan]:
+    """The plan split by cluster: each cluster's resources are those under the highest ancestor
+    of its pulumi-eks Cluster that holds no other cluster (its platform component)."""
+    components = plan.by_type.get(EKS_COMPONENT, [])
+    if len(components) < 2:
+        return [plan]
+    chains: dict[str, list[str]] = {}
+
+    def chain(urn: str) -> list[str]:
+        """``urn``'s ancestors, nearest first."""
+        if urn not in chains:
+            parent = plan.by_urn[urn].parent if urn in plan.by_urn else ""
+            chains[urn] = [parent, *chain(parent)] if parent else []
+        return chains[urn]
+
+    parts = []
+    for component in components:
+        others = {a for c in components if c is not component for a in [c.urn, *chain(c.urn)]}
+        root = component.urn
+        for ancestor in chain(component.urn):
+            if ancestor in others:
+                break
+            root = ancestor
+        members = [r for r in plan.resources if r.urn == root or root in chain(r.urn)]
+        parts.append(Plan(members))
+    return parts
+
+
+def _cluster_findings(plan: Plan) -> list[Finding]:
     base = base_variables(plan)
     found: list[Finding] = []
     for identity in identities(plan):
