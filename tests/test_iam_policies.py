@@ -8,13 +8,14 @@ else fails the test.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import parliament
 import pytest
 
 from eks_platform.offline import run_stack
+from eks_platform.offline.checks.iam import Policy, Request, evaluate
+from eks_platform.offline.checks.permissions import managed_policies
 
 # (document kind, parliament issue) -> why it is accepted
 ACKNOWLEDGED = {
@@ -133,38 +134,10 @@ def documents_with_fargate() -> list[tuple[str, str, str]]:
 
 # --- Auto Mode: load balancers with the platform's tags (issue 23, point 3) ---------------------
 
-# The statements of AmazonEKSLoadBalancingPolicy that decide CreateLoadBalancer (AWS managed
-# policy reference, AmazonEKSLoadBalancingPolicy; the same in every version seen, v2 to v10,
-# whose August 2026 change adds the gateway.eks.amazonaws.com keys): the creates allow EKS's own
-# tag keys only.
-MANAGED_LOAD_BALANCING = [
-    {
-        "Effect": "Allow",
-        "Action": [
-            "elasticloadbalancing:CreateLoadBalancer",
-            "elasticloadbalancing:CreateTargetGroup",
-            "elasticloadbalancing:CreateListener",
-            "elasticloadbalancing:CreateRule",
-            "ec2:CreateSecurityGroup",
-        ],
-        "Resource": "*",
-        "Condition": {
-            "StringEquals": {
-                "aws:RequestTag/eks:eks-cluster-name": "${aws:PrincipalTag/eks:eks-cluster-name}"
-            },
-            "ForAllValues:StringEquals": {
-                "aws:TagKeys": [
-                    "eks:eks-cluster-name",
-                    "ingress.eks.amazonaws.com/stack",
-                    "ingress.eks.amazonaws.com/resource",
-                    "service.eks.amazonaws.com/stack",
-                    "service.eks.amazonaws.com/resource",
-                ]
-            },
-        },
-    },
-    {"Effect": "Allow", "Action": ["ec2:CreateSecurityGroup"], "Resource": "arn:aws:ec2:*:*:vpc/*"},
-]
+# AmazonEKSLoadBalancingPolicy as stored with its version and date (offline/data/
+# managed_policies.json): its creates allow EKS's own tag keys only (the same in every version
+# seen, v2 to v10, whose August 2026 change adds the gateway.eks.amazonaws.com keys).
+MANAGED_LOAD_BALANCING = managed_policies()["AmazonEKSLoadBalancingPolicy"]["document"]["Statement"]
 CLUSTER = "eks-platform-dev"
 ELB = "arn:aws:elasticloadbalancing:us-west-2:123456789012"
 NLB_ARN = f"{ELB}:loadbalancer/net/k8s-podinfo/0a1b"
@@ -178,53 +151,11 @@ EKS_TAGS = {
 }
 
 
-def _wildcard(pattern: str, value: str, *, case: bool = True) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, 0 if case else re.IGNORECASE) is not None
-
-
-def _listed(value: str | list[str]) -> list[str]:
-    return value if isinstance(value, list) else [value]
-
-
 def allows(statements: list[dict], action: str, resource: str, request: dict[str, Any]) -> bool:
-    """Whether Allow statements allow one request (no Deny, no NotAction/NotResource here).
-
-    Only the condition operators these documents use, as AWS documents them (IAM user guide,
-    "Condition operators", "Single-valued vs. multivalued context keys", "Policy variables"):
-    StringEquals/StringLike on a single-valued key are false when the key is missing;
-    ForAllValues:StringEquals is true for a missing or empty key; a policy variable whose key
-    is missing makes its condition false. Any other operator fails the test instead of
-    guessing."""
-
-    def value_of(text: str) -> str | None:
-        match = re.fullmatch(r"\$\{(.+)\}", text)
-        return request.get(match.group(1)) if match else text
-
-    def holds(operator: str, key: str, wanted: str | list[str]) -> bool:
-        values = [value_of(v) for v in _listed(wanted)]
-        if operator == "ForAllValues:StringEquals":
-            return all(v in values for v in request.get(key) or [])
-        found = request.get(key)
-        if found is None or any(v is None for v in values):
-            return False
-        if operator == "StringEquals":
-            return found in values
-        if operator == "StringLike":
-            return any(_wildcard(str(v), found) for v in values)
-        raise AssertionError(f"operator {operator} is not modelled")
-
-    return any(
-        statement["Effect"] == "Allow"
-        and any(_wildcard(a, action, case=False) for a in _listed(statement["Action"]))
-        and any(_wildcard(r, resource) for r in _listed(statement["Resource"]))
-        and all(
-            holds(operator, key, wanted)
-            for operator, keys in (statement.get("Condition") or {}).items()
-            for key, wanted in keys.items()
-        )
-        for statement in statements
-    )
+    """Whether the statements allow one request: the package's evaluator (offline/checks/iam.py,
+    tested against AWS's documented evaluation logic in tests/test_iam_eval.py)."""
+    policy = Policy("test", {"Version": "2012-10-17", "Statement": statements})
+    return evaluate([policy], Request(action, resource, request)).allowed
 
 
 def create_request(tags: dict[str, str], principal_cluster: str = CLUSTER) -> dict[str, Any]:
