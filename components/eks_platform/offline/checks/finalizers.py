@@ -364,7 +364,7 @@ def _network_path(index: Index) -> list[tuple[str, str]]:
         for r in index.by_type[type_token]
     ]
     found += [
-        (r.urn, "its network path (default route)")
+        (r.urn, "its network path")
         for r in index.by_type[routes["type"]]
         if r.inputs.get("destinationCidrBlock") == routes["destinationCidrBlock"]
     ]
@@ -453,9 +453,13 @@ def check(registrations: list[Registration]) -> list[Finding]:
     if not found:
         return []
     graph = resource_graph(registrations)
-    findings = []
+    findings: list[Finding] = []
+    seen: set[tuple[str, str | None]] = set()
     for bearer in found:
         name, controllers, needed = needs(bearer, index)
+        if (bearer.registration.urn, name) in seen:
+            continue  # one finding per object (or release) and controller
+        seen.add((bearer.registration.urn, name))
         if not controllers and not bearer.assumed:
             findings.append(
                 Finding(
@@ -503,9 +507,13 @@ def transition(
     if not leaving:
         return []
     graph = resource_graph(registrations)
-    findings = []
+    findings: list[Finding] = []
+    seen: set[tuple[str, str | None]] = set()
     for bearer in leaving:
         name, _, needed = needs(bearer, index)
+        if (bearer.registration.urn, name) in seen:
+            continue
+        seen.add((bearer.registration.urn, name))
         late = _late(bearer, [(u, w) for u, w in needed if u in deleted], graph, index)
         if late:
             findings.append(
