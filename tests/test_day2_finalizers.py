@@ -15,6 +15,7 @@ import json
 import pytest
 from conftest import NO_EGRESS_NEEDED
 
+from eks_platform.offline import run_stack
 from eks_platform.offline.change.destroy import wave_of
 from eks_platform.offline.change.diff import diff_plans
 from eks_platform.offline.checks import finalizers
@@ -207,7 +208,7 @@ def test_a_class_without_its_controller_in_the_plan(run_dev):
         ingress_class["name"],
         True,
         "",
-        "",
+        one(registrations, INGRESS).provider,  # in the same cluster
         [],
         {},
         {"metadata": {"name": "alb"}, "spec": {"controller": "ingress.k8s.aws/alb"}},
@@ -299,7 +300,7 @@ def test_a_target_group_binding_is_the_controllers(run_dev):
         "tgb",
         True,
         "",
-        "",
+        one(registrations, SERVICE).provider,  # the cluster's Kubernetes provider
         [],
         {},
         {"metadata": {"name": "tgb"}},
@@ -391,3 +392,26 @@ def test_a_plan_read_back_gives_the_same_graph(run_dev):
     plan = build_plan(run_dev(computeMode="karpenter"))
     graph = resource_graph(registrations_from_plan(plan.to_json()))
     assert set(graph.edges) == set(plan.graph.edges)
+
+
+def test_a_fleet_judges_each_region_by_its_own_controller_and_network(project_dir):
+    """The fleet's global stack holds one platform per region: each Service is checked against
+    its own cluster's controller, identity and NAT path, never another region's."""
+    run = run_stack(project_dir / "fleet", "global", {})
+    registrations = with_modelled(run.registrations)
+    index = finalizers.Index(registrations)
+    services = [b for b in finalizers.bearers(index) if b.registration.type == SERVICE]
+    assert len(services) >= 2
+    for bearer in services:
+        region = bearer.registration.name.removesuffix("-app-service")
+        _, controllers, needed = finalizers.needs(bearer, index)
+        assert [c.name for c in controllers] == [f"{region}-lb-controller-release"]
+        assert all(index.by_urn[u].name.startswith(f"{region}-") for u, _ in needed)
+    assert finalizers.check(registrations) == []
+    # Negative control: one region's Service no longer waiting for its controller.
+    service = services[0].registration
+    controller = one(
+        registrations, RELEASE, service.name.replace("-app-service", "-lb-controller-release")
+    )
+    (finding,) = finalizers.check(without_dependency(registrations, service, {controller.urn}))
+    assert service.name in finding.resources and controller.name in finding.resources

@@ -55,6 +55,9 @@ ROLE_POLICIES = (
 POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
 ADDON = "aws:eks/addon:Addon"
+CLUSTER = "aws:eks/cluster:Cluster"
+CLUSTER_COMPONENT = "eks:index:Cluster"
+VPC = "aws:ec2/vpc:Vpc"
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 LBC_CLASS_CONTROLLER = "ingress.k8s.aws/alb"
 """The controller name of the IngressClass the load balancer controller's chart creates
@@ -140,6 +143,29 @@ class Index:
         for r in self.registrations:
             self.by_type[r.type].append(r)
         self.roles = self._role_names()
+        self.graph = resource_graph(self.registrations)
+        # A plan may hold several platforms (a fleet's regions): everything is judged within
+        # the cluster (and its VPC) the object belongs to, i.e. depends on.
+        clusters = self.by_type[CLUSTER] or self.by_type[CLUSTER_COMPONENT]
+        self.cluster_reach = {c.urn: self._reach(c.urn) for c in clusters}
+        self.vpc_reach = {v.urn: self._reach(v.urn) for v in self.by_type[VPC]}
+
+    def _reach(self, urn: str) -> set[str]:
+        return {urn, *nx.descendants(self.graph, urn)} if urn in self.graph else {urn}
+
+    def clusters_of(self, urn: str) -> set[str]:
+        return {c for c, reach in self.cluster_reach.items() if urn in reach}
+
+    def same_cluster(self, urn: str, other: str) -> bool:
+        """Both belong to one cluster (or the plan names none to tell them apart)."""
+        mine, theirs = self.clusters_of(urn), self.clusters_of(other)
+        return bool(mine & theirs) or not (mine or theirs)
+
+    def in_network_of(self, urn: str, scope: str) -> bool:
+        """``urn`` is in a VPC the cluster of ``scope`` is in (or the plan has no VPC)."""
+        clusters = self.clusters_of(scope)
+        vpcs = {v for v, reach in self.vpc_reach.items() if clusters & reach}
+        return not vpcs or any(urn in self.vpc_reach[v] for v in vpcs)
 
     def _role_names(self) -> dict[str, str]:
         """Role name or ARN -> role URN: from each role's own name and outputs, and from every
@@ -180,12 +206,16 @@ class Index:
             or (isinstance(r.inputs.get(key), str) and self.role(r.inputs[key]) == urn)
         ]
 
-    def ingress_class_controller(self, class_name: Any) -> str | None:
+    def ingress_class_controller(self, class_name: Any, scope: str) -> str | None:
         for ingress_class in self.by_type[INGRESS_CLASS]:
+            if not self.same_cluster(ingress_class.urn, scope):
+                continue
             if _get(ingress_class.inputs, "metadata.name") == class_name:
                 return str(_get(ingress_class.inputs, "spec.controller"))
         for release in self.by_type[RELEASE]:
-            if _chart_name(release) == "aws-load-balancer-controller":
+            if _chart_name(release) == "aws-load-balancer-controller" and self.same_cluster(
+                release.urn, scope
+            ):
                 values = _values(release)
                 if _from_values(values, "createIngressClassResource", True) and class_name == (
                     _from_values(values, "ingressClass", "alb")
@@ -193,8 +223,8 @@ class Index:
                     return LBC_CLASS_CONTROLLER
         return None
 
-    def storage_class(self, name: Any) -> Registration | None:
-        classes = self.by_type[STORAGE_CLASS]
+    def storage_class(self, name: Any, scope: str) -> Registration | None:
+        classes = [c for c in self.by_type[STORAGE_CLASS] if self.same_cluster(c.urn, scope)]
         if name is MISSING or name is None:
             defaults = [
                 c
@@ -205,7 +235,7 @@ class Index:
         return next((c for c in classes if _get(c.inputs, "metadata.name") == name), None)
 
 
-def _facts(type_token: str, inputs: dict[str, Any], index: Index) -> dict[str, Any]:
+def _facts(type_token: str, inputs: dict[str, Any], index: Index, scope: str) -> dict[str, Any]:
     """An object's fields plus what the rows match on that lives elsewhere: the controller of an
     Ingress's class, a PVC's class's reclaim policy and provisioner."""
     facts = dict(inputs)
@@ -213,9 +243,9 @@ def _facts(type_token: str, inputs: dict[str, Any], index: Index) -> dict[str, A
         name = _get(inputs, "spec.ingressClassName")
         if name is MISSING or name == "":
             name = _get(inputs, "metadata.annotations.kubernetes.io/ingress.class")
-        facts["ingressClassController"] = index.ingress_class_controller(name)
+        facts["ingressClassController"] = index.ingress_class_controller(name, scope)
     elif type_token == PVC:
-        storage_class = index.storage_class(_get(inputs, "spec.storageClassName"))
+        storage_class = index.storage_class(_get(inputs, "spec.storageClassName"), scope)
         if storage_class is not None:
             facts["storageClassReclaimPolicy"] = storage_class.inputs.get("reclaimPolicy")
             facts["provisioner"] = storage_class.inputs.get("provisioner")
@@ -262,7 +292,7 @@ def bearers(index: Index) -> list[Bearer]:
     types = {row["type"] for row in table()["objects"]}
     for r in index.registrations:
         if r.type in types:
-            for row in _rows_for(r.type, _facts(r.type, r.inputs, index)):
+            for row in _rows_for(r.type, _facts(r.type, r.inputs, index, r.urn)):
                 found.append(Bearer(r, r.type.rsplit(":", 1)[-1], row, r.inputs))
         elif r.type == RELEASE:
             found += _release_bearers(r, index)
@@ -277,12 +307,12 @@ def _release_bearers(release: Registration, index: Index) -> list[Bearer]:
             for row in table()["objects"]
             if row.get("controller") in LOAD_BALANCER_CONTROLLERS
             and row["type"] in (SERVICE, INGRESS)
-            and _controllers(row, index)
+            and _controllers(row, index, release.urn)
             for kind in [row["type"].rsplit(":", 1)[-1]]
         ]
     found = []
     for type_token, fields in rendered:
-        for row in _rows_for(type_token, _facts(type_token, fields, index)):
+        for row in _rows_for(type_token, _facts(type_token, fields, index, release.urn)):
             kind = type_token.rsplit(":", 1)[-1]
             found.append(Bearer(release, f"{kind} rendered by the release", row, fields))
     return found
@@ -295,8 +325,9 @@ def _controller_name(row: dict[str, Any], facts: dict[str, Any]) -> str | None:
 
 
 def _controllers(
-    row: dict[str, Any], index: Index, facts: dict[str, Any] | None = None
+    row: dict[str, Any], index: Index, scope: str, facts: dict[str, Any] | None = None
 ) -> list[Registration]:
+    """The registrations of the row's controller in the cluster of ``scope``."""
     name = _controller_name(row, facts or {})
     if name is None:
         return []
@@ -306,6 +337,7 @@ def _controllers(
         r
         for r in index.by_type[type_token]
         if _matches({**r.inputs, "chartName": _chart_name(r)}, recognise)
+        and index.same_cluster(r.urn, scope)
     ]
 
 
@@ -320,14 +352,16 @@ def _identity(controller: Registration, name: str, index: Index) -> list[tuple[s
         found += [
             (a.urn, "the Pod Identity agent")
             for a in index.by_type[ADDON]
-            if a.inputs.get("addonName") == agent
+            if a.inputs.get("addonName") == agent and index.same_cluster(a.urn, controller.urn)
         ]
         path, default = table()["controllers"][name]["service_account"]
         account = _from_values(_values(controller), path, default)
         namespace = controller.inputs.get("namespace")
         for association in index.by_type[POD_IDENTITY]:
-            if association.inputs.get("serviceAccount") == account and (
-                association.inputs.get("namespace") == namespace
+            if (
+                association.inputs.get("serviceAccount") == account
+                and association.inputs.get("namespace") == namespace
+                and index.same_cluster(association.urn, controller.urn)
             ):
                 found.append((association.urn, "its Pod Identity association"))
                 role = index.role(
@@ -355,23 +389,26 @@ def _policies(role: str, index: Index) -> list[Registration]:
     return [p for p in index.naming(role, "role", None) if p.type in ROLE_POLICIES]
 
 
-def _network_path(index: Index) -> list[tuple[str, str]]:
+def _network_path(index: Index, scope: str) -> list[tuple[str, str]]:
+    """The way out of the VPC of ``scope``'s cluster, and the cluster's pod networking."""
     path = table()["network_path"]
     routes = path["default_routes"]
     found = [
         (r.urn, "its network path")
         for type_token in path["types"]
         for r in index.by_type[type_token]
+        if index.in_network_of(r.urn, scope)
     ]
     found += [
         (r.urn, "its network path")
         for r in index.by_type[routes["type"]]
         if r.inputs.get("destinationCidrBlock") == routes["destinationCidrBlock"]
+        and index.in_network_of(r.urn, scope)
     ]
     found += [
         (a.urn, "its pods' network (add-on)")
         for a in index.by_type[ADDON]
-        if a.inputs.get("addonName") in path["addons"]
+        if a.inputs.get("addonName") in path["addons"] and index.same_cluster(a.urn, scope)
     ]
     return found
 
@@ -385,6 +422,7 @@ def _node_needs(bearer: Bearer, index: Index) -> list[tuple[str, str]]:
             (c.urn, "the node class it names")
             for c in index.by_type[row["node_class"]["type"]]
             if _get(c.inputs, "metadata.name") == wanted
+            and index.same_cluster(c.urn, bearer.registration.urn)
         ]
     if "node_role" in row:
         sources = bearer.registration.property_dependencies.get("spec", [])
@@ -404,14 +442,14 @@ def needs(
 ) -> tuple[str | None, list[Registration], list[tuple[str, str]]]:
     """The controller's name, its registrations, and (URN, what) of everything the object's
     deletion needs alive."""
-    facts = _facts(bearer.registration.type, bearer.inputs, index)
+    facts = _facts(bearer.registration.type, bearer.inputs, index, bearer.registration.urn)
     name = _controller_name(bearer.row, facts)
-    controllers = _controllers(bearer.row, index, facts)
+    controllers = _controllers(bearer.row, index, bearer.registration.urn, facts)
     needed: list[tuple[str, str]] = [(c.urn, "its controller") for c in controllers]
     for controller in controllers:
         needed += _identity(controller, str(name), index)
     if name and controllers and table()["controllers"][name]["network"] == "vpc":
-        needed += _network_path(index)
+        needed += _network_path(index, bearer.registration.urn)
     needed += _node_needs(bearer, index)
     unique = dict.fromkeys(u for u in needed if u[0] != bearer.registration.urn)
     return name, controllers, list(unique)
@@ -452,7 +490,7 @@ def check(registrations: list[Registration]) -> list[Finding]:
     found = bearers(index)
     if not found:
         return []
-    graph = resource_graph(registrations)
+    graph = index.graph
     findings: list[Finding] = []
     seen: set[tuple[str, str | None]] = set()
     for bearer in found:
@@ -506,7 +544,7 @@ def transition(
     leaving = [b for b in bearers(index) if b.registration.urn in gone]
     if not leaving:
         return []
-    graph = resource_graph(registrations)
+    graph = index.graph
     findings: list[Finding] = []
     seen: set[tuple[str, str | None]] = set()
     for bearer in leaving:
