@@ -109,7 +109,7 @@ def without_dependency(registrations, resource: Registration, dropped: set[str])
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_shipped_variants_delete_each_object_before_what_its_finalizer_needs(run_dev, variant):
     overrides, expected = VARIANTS[variant]
-    registrations = expanded(run_dev, **overrides)
+    registrations = with_modelled(run_dev(**overrides).registrations)
     assert rows(registrations) == expected
     assert finalizers.check(registrations) == []
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -143,12 +143,21 @@ class Index:
         for r in self.registrations:
             self.by_type[r.type].append(r)
         self.roles = self._role_names()
-        self.graph = resource_graph(self.registrations)
-        # A plan may hold several platforms (a fleet's regions): everything is judged within
-        # the cluster (and its VPC) the object belongs to, i.e. depends on.
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        return resource_graph(self.registrations)
+
+    # A plan may hold several platforms (a fleet's regions): everything is judged within the
+    # cluster (and its VPC) the object belongs to, i.e. depends on.
+    @cached_property
+    def cluster_reach(self) -> dict[str, set[str]]:
         clusters = self.by_type[CLUSTER] or self.by_type[CLUSTER_COMPONENT]
-        self.cluster_reach = {c.urn: self._reach(c.urn) for c in clusters}
-        self.vpc_reach = {v.urn: self._reach(v.urn) for v in self.by_type[VPC]}
+        return {c.urn: self._reach(c.urn) for c in clusters}
+
+    @cached_property
+    def vpc_reach(self) -> dict[str, set[str]]:
+        return {v.urn: self._reach(v.urn) for v in self.by_type[VPC]}
 
     def _reach(self, urn: str) -> set[str]:
         return {urn, *nx.descendants(self.graph, urn)} if urn in self.graph else {urn}
@@ -462,16 +471,11 @@ def _describe(bearer: Bearer, controller: str | None) -> str:
     )
 
 
-def _late(
-    bearer: Bearer,
-    needed: list[tuple[str, str]],
-    graph: nx.DiGraph,
-    index: Index,
-) -> list[tuple[str, str]]:
+def _late(bearer: Bearer, needed: list[tuple[str, str]], index: Index) -> list[tuple[str, str]]:
     """What the object needs alive but does not depend on (so a destroy may delete it first)."""
-    if bearer.registration.urn not in graph:
+    if bearer.registration.urn not in index.graph:
         return []
-    before = nx.ancestors(graph, bearer.registration.urn)
+    before = nx.ancestors(index.graph, bearer.registration.urn)
     return [(urn, what) for urn, what in needed if urn in index.by_urn and urn not in before]
 
 
@@ -484,43 +488,59 @@ def _names(pairs: list[tuple[str, str]], index: Index) -> str:
     )
 
 
-def check(registrations: list[Registration]) -> list[Finding]:
-    """Findings over one expanded plan (preflight, exit 3)."""
-    index = Index(registrations)
-    found = bearers(index)
-    if not found:
-        return []
-    graph = index.graph
-    findings: list[Finding] = []
+def _judged(
+    index: Index, found: list[Bearer]
+) -> Iterator[tuple[Bearer, str | None, list[Registration], list[tuple[str, str]]]]:
+    """Each object (or release) once per controller, with what its deletion needs."""
     seen: set[tuple[str, str | None]] = set()
     for bearer in found:
         name, controllers, needed = needs(bearer, index)
-        if (bearer.registration.urn, name) in seen:
-            continue  # one finding per object (or release) and controller
-        seen.add((bearer.registration.urn, name))
+        if (bearer.registration.urn, name) not in seen:
+            seen.add((bearer.registration.urn, name))
+            yield bearer, name, controllers, needed
+
+
+def _finding(check_name: str, text: str, bearer: Bearer, late: list[tuple[str, str]], index: Index):
+    return Finding(
+        check_name,
+        text,
+        sorted({bearer.registration.name, *(index.by_urn[u].name for u, _ in late)}),
+    )
+
+
+LATE = {
+    CHECK: "{object}; a destroy may delete before it {late} (none is among its dependencies), "
+    "and the deletion hangs on the finalizer (fix: make it depend on them, e.g. depends_on the "
+    "controller's release and what that release depends on)",
+    TRANSITION: "{object}; this change deletes it together with {late}, which do not wait for "
+    "it in the base's dependency order, so the update may delete them first and the object's "
+    "deletion hangs (fix: delete the object in an update of its own first, then the rest)",
+}
+
+
+def _late_finding(
+    check_name: str, bearer: Bearer, name: str | None, late: list[tuple[str, str]], index: Index
+) -> Finding:
+    text = LATE[check_name].format(object=_describe(bearer, name), late=_names(late, index))
+    return _finding(check_name, text, bearer, late, index)
+
+
+def check(registrations: list[Registration]) -> list[Finding]:
+    """Findings over one expanded plan (preflight, exit 3)."""
+    index = Index(registrations)
+    findings: list[Finding] = []
+    for bearer, name, controllers, needed in _judged(index, bearers(index)):
         if not controllers and not bearer.assumed:
-            findings.append(
-                Finding(
-                    CHECK,
-                    f"{_describe(bearer, name)}, which this plan does not have: its deletion "
-                    "would wait forever (fix: install the controller, or change the object to "
-                    "one a controller in the plan handles)",
-                    [bearer.registration.name],
-                )
+            text = (
+                f"{_describe(bearer, name)}, which this plan does not have: its deletion would "
+                "wait forever (fix: install the controller, or change the object to one a "
+                "controller in the plan handles)"
             )
+            findings.append(_finding(CHECK, text, bearer, [], index))
             continue
-        late = _late(bearer, needed, graph, index)
+        late = _late(bearer, needed, index)
         if late:
-            findings.append(
-                Finding(
-                    CHECK,
-                    f"{_describe(bearer, name)}; a destroy may delete before it "
-                    f"{_names(late, index)} (none is among its dependencies), and the deletion "
-                    "hangs on the finalizer (fix: make it depend on them, e.g. depends_on the "
-                    "controller's release and what that release depends on)",
-                    sorted({bearer.registration.name, *(index.by_urn[u].name for u, _ in late)}),
-                )
-            )
+            findings.append(_late_finding(CHECK, bearer, name, late, index))
     return findings
 
 
@@ -539,29 +559,11 @@ def transition(
     gone = deleted | {c["urn"] for c in changes if c.get("action") == "replace"}
     if not deleted:
         return []
-    registrations = registrations_from_plan(base)
-    index = Index(registrations)
+    index = Index(registrations_from_plan(base))
     leaving = [b for b in bearers(index) if b.registration.urn in gone]
-    if not leaving:
-        return []
-    graph = index.graph
     findings: list[Finding] = []
-    seen: set[tuple[str, str | None]] = set()
-    for bearer in leaving:
-        name, _, needed = needs(bearer, index)
-        if (bearer.registration.urn, name) in seen:
-            continue
-        seen.add((bearer.registration.urn, name))
-        late = _late(bearer, [(u, w) for u, w in needed if u in deleted], graph, index)
+    for bearer, name, _, needed in _judged(index, leaving):
+        late = _late(bearer, [(u, w) for u, w in needed if u in deleted], index)
         if late:
-            findings.append(
-                Finding(
-                    TRANSITION,
-                    f"{_describe(bearer, name)}; this change deletes it together with "
-                    f"{_names(late, index)}, which do not wait for it in the base's dependency "
-                    "order, so the update may delete them first and the object's deletion "
-                    "hangs (fix: delete the object in an update of its own first, then the rest)",
-                    sorted({bearer.registration.name, *(index.by_urn[u].name for u, _ in late)}),
-                )
-            )
+            findings.append(_late_finding(TRANSITION, bearer, name, late, index))
     return findings
