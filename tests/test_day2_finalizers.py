@@ -67,6 +67,7 @@ VARIANTS: dict[str, tuple[dict[str, object], set[str]]] = {
             "service-load-balancer-controller",  # the platform's Service
             # what the release is assumed to render
             "service-load-balancer-controller-annotation",
+            "service-load-balancer-controller-external",
             "ingress-load-balancer-controller",
         },
     ),
@@ -219,18 +220,27 @@ def test_a_class_without_its_controller_in_the_plan(run_dev):
     assert finding.resources == ["eks-platform-dev-app-ingress"]
 
 
-def test_a_service_claimed_by_annotation_is_the_controllers(run_dev):
+@pytest.mark.parametrize(
+    ("load_balancer_type", "row"),
+    [
+        ("external", "service-load-balancer-controller-external"),  # with nlb-target-type ip
+        ("nlb-ip", "service-load-balancer-controller-annotation"),
+        ("nlb", "service-in-tree"),
+    ],
+)
+def test_a_service_without_a_class_is_claimed_by_its_annotations(run_dev, load_balancer_type, row):
+    """aws-load-balancer-controller v3.5.0 pkg/service/service_utils.go:47-77; cloud-provider-aws
+    leaves nlb-ip and external to it (aws_loadbalancer.go:90-95)."""
     registrations = expanded(run_dev)
     service = one(registrations, SERVICE, "-app-service")
     inputs = json.loads(json.dumps(service.raw_inputs))
     del inputs["spec"]["loadBalancerClass"]
-    inputs["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-type"] = (
-        "external"
-    )
+    annotations = inputs["metadata"]["annotations"]
+    annotations["service.beta.kubernetes.io/aws-load-balancer-type"] = load_balancer_type
     edited = [
         dataclasses.replace(r, raw_inputs=inputs) if r is service else r for r in registrations
     ]
-    assert rows(edited) == {"service-load-balancer-controller-annotation"}
+    assert rows(edited) == {row}
     assert finalizers.check(edited) == []
 
 
