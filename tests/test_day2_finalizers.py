@@ -425,3 +425,31 @@ def test_a_fleet_judges_each_region_by_its_own_controller_and_network(project_di
     )
     (finding,) = finalizers.check(without_dependency(registrations, service, {controller.urn}))
     assert service.name in finding.resources and controller.name in finding.resources
+
+
+def test_every_chart_the_platform_installs_is_in_the_charts_table(run_dev):
+    """The platform's own releases are rendered from the table, never assumed to hold load
+    balancers (which would ask every release to wait for the controller)."""
+    autoscaled = {"name": "general", "instanceTypes": ["m7g.large"], "autoscaled": True}
+    charts = set()
+    for overrides in (
+        {"nodeGroups": [autoscaled]},
+        {"computeMode": "karpenter", "gpu": {"nodePool": True}},
+    ):
+        for release in expanded(run_dev, **overrides):
+            if release.type == RELEASE:
+                charts.add(finalizers._chart_name(release))
+    assert {"cluster-autoscaler", "karpenter", "nvidia-device-plugin", "podinfo"} <= charts
+    assert charts <= set(finalizers.table()["charts"])
+
+
+def test_a_claim_in_auto_mode_is_auto_modes(run_dev):
+    """Auto Mode's class (provisioner ebs.csi.eks.amazonaws.com): EKS deletes the volume as the
+    cluster role, which the claim depends on through the cluster."""
+    registrations = expanded(run_dev, **AUTO)
+    pvc = _pvc(registrations, [])
+    index = finalizers.Index([*registrations, pvc])
+    (bearer,) = [b for b in finalizers.bearers(index) if b.registration is pvc]
+    name, controllers, _ = finalizers.needs(bearer, index)
+    assert name == "eks-auto-mode" and [c.type for c in controllers] == ["aws:eks/cluster:Cluster"]
+    assert finalizers.check([*registrations, pvc]) == []
