@@ -436,7 +436,7 @@ def test_every_chart_the_platform_installs_is_in_the_charts_table(run_dev):
         {"nodeGroups": [autoscaled]},
         {"computeMode": "karpenter", "gpu": {"nodePool": True}},
     ):
-        for release in expanded(run_dev, **overrides):
+        for release in with_modelled(run_dev(**overrides).registrations):
             if release.type == RELEASE:
                 charts.add(finalizers._chart_name(release))
     assert {"cluster-autoscaler", "karpenter", "nvidia-device-plugin", "podinfo"} <= charts
