@@ -266,8 +266,17 @@ class SampleApp(pulumi.ComponentResource):
             ),
             namespace=namespace_name,
             values=values,
+            # After the controller, so that a destroy deletes the release first: a chart may
+            # render its own LoadBalancer Service or Ingress (workload.values, or a chart other
+            # than podinfo), whose finalizer the controller removes (offline/checks/finalizers).
             opts=pulumi.ResourceOptions.merge(
-                k8s_opts, pulumi.ResourceOptions(depends_on=list(args.workers_ready))
+                k8s_opts,
+                pulumi.ResourceOptions(
+                    depends_on=[
+                        *args.workers_ready,
+                        *([args.controller] if args.controller else []),
+                    ]
+                ),
             ),
         )
         k8s.policy.v1.PodDisruptionBudget(
