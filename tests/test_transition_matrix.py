@@ -260,12 +260,13 @@ def _changed(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 
 
 def _problem(a: dict[str, Any], b: dict[str, Any], before: dict[str, Any], after: dict[str, Any]):
-    """What is wrong with the transition from configuration ``a`` to ``b``: collisions, and
-    replacements none of the changed settings explain (None when nothing)."""
+    """What is wrong with the transition from configuration ``a`` to ``b``: a finding of any
+    day-2 check (collision, read-back, permissions, finalizers), and replacements none of the
+    changed settings explain (None when nothing)."""
     changed = _changed(a, b)
     allowed = {t for setting in changed for t in EXPECTED.get(setting, {})}
     diff = diff_plans(before, after)
-    collisions = [str(f) for f in diff.findings if f.check == "collision"]
+    collisions = [str(f) for f in diff.findings]
     unexpected = sorted(
         {
             f"{c.type} {c.name}: {'; '.join(c.reasons)}"
