@@ -286,3 +286,15 @@ def test_the_plan_json_gives_the_same_identities_as_the_registrations(run_dev):
     assert kinds == sorted(
         (i.kind, i.role.name if i.role else "") for i in permissions.identities(from_registrations)
     )
+
+
+def test_a_policy_the_evaluator_cannot_judge_is_a_finding_not_a_crash(run_dev, monkeypatch):
+    """An operator the evaluator does not model (or a value it cannot parse) is reported as
+    not evaluated, naming the role, instead of stopping the plan with a traceback."""
+
+    def cannot(*_args, **_kwargs):
+        raise ValueError("BinaryEquals")
+
+    monkeypatch.setattr(permissions, "evaluate", cannot)
+    found = permissions.check(with_modelled(run_dev().registrations))
+    assert found and all("could not be evaluated" in f.message for f in found)

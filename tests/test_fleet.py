@@ -465,3 +465,18 @@ def test_upgrade_refuses_a_program_with_several_clusters(capsys):
     example = FLEET_DIR.parent / "examples" / "multi-region"
     assert plan_main(["upgrade", "demo", "--project-dir", str(example), "--to", "1.36"]) == 2
     assert "the stack has 2 clusters: plan one at a time" in capsys.readouterr().err
+
+
+def test_the_fleet_forecast_keeps_the_day2_findings_of_its_regions(tmp_path, capsys):
+    """A collision in one region (new subnet ranges overlap the old ones) exits 4 in the fleet
+    forecast too, under that region, in text and JSON."""
+    assert fleet_main(["global", "--project-dir", str(FLEET_DIR), "--format", "json"]) == 0
+    saved = tmp_path / "fleet.json"
+    saved.write_text(capsys.readouterr().out)
+    against = ["global", "--project-dir", str(FLEET_DIR), "--diff-against", str(saved)]
+    resized = json.dumps(changed_region(privateSubnetPrefixLength=20))
+    assert fleet_main([*against, "--set", f"regions={resized}", "--format", "json"]) == 4
+    regions = json.loads(capsys.readouterr().out)["regions"]
+    assert [f["check"] for f in regions["eu-west-1"]["findings"]] and "us-east-1" not in regions
+    assert fleet_main([*against, "--set", f"regions={resized}"]) == 4
+    assert "AWS will refuse" in capsys.readouterr().out

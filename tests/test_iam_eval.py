@@ -139,7 +139,33 @@ def test_string_like_arn_like_bool_and_numeric():
 
 def test_an_operator_it_does_not_model_is_refused_not_guessed():
     with pytest.raises(UnsupportedOperatorError):
-        allowed([when("IpAddress", "aws:SourceIp", "10.0.0.0/8")], "s:a", **{"aws:SourceIp": "x"})
+        allowed([when("BinaryEquals", "s:k", "QmluYXJ5")], "s:a", **{"s:k": "QmluYXJ5"})
+
+
+def test_ip_address_and_date_operators():
+    """Condition operators, IP address (a CIDR; NotIpAddress its negation) and date (ISO 8601
+    or epoch seconds)."""
+    cidr = [when("IpAddress", "aws:SourceIp", "10.0.0.0/8")]
+    assert allowed(cidr, "s:a", **{"aws:SourceIp": "10.1.2.3"})
+    assert not allowed(cidr, "s:a", **{"aws:SourceIp": "192.0.2.1"})
+    assert allowed([when("NotIpAddress", "aws:SourceIp", "10.0.0.0/8")], "s:a",
+                   **{"aws:SourceIp": "192.0.2.1"})  # fmt: skip
+    before = [when("DateLessThan", "aws:CurrentTime", "2027-01-01T00:00:00Z")]
+    assert allowed(before, "s:a", **{"aws:CurrentTime": "2026-12-04T12:00:00Z"})
+    assert not allowed(before, "s:a", **{"aws:CurrentTime": "1798761600"})  # 2027-01-01
+
+
+def test_arn_equals_matches_like_arn_like():
+    """ARN operators: ArnEquals and ArnLike both take wildcards per colon-delimited part."""
+    role = "arn:aws:iam::123456789012:role/x"
+    assert allowed([when("ArnEquals", "aws:SourceArn", "arn:aws:iam::*:role/x")], "s:a",
+                   **{"aws:SourceArn": role})  # fmt: skip
+    assert not allowed([when("ArnNotEquals", "aws:SourceArn", "arn:aws:iam::*:role/x")], "s:a",
+                       **{"aws:SourceArn": role})  # fmt: skip
+
+
+def test_if_exists_holds_for_a_missing_key_with_a_set_qualifier_too():
+    assert allowed([when("ForAnyValue:StringEqualsIfExists", "aws:TagKeys", "team")], "s:a")
 
 
 # --- multi-valued keys ---------------------------------------------------------------------------

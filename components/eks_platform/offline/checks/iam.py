@@ -34,6 +34,8 @@ What it follows (IAM User Guide):
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -131,9 +133,12 @@ _COMPARE = {
     "StringNotEqualsIgnoreCase": ("string-ci", False, True),
     "StringLike": ("string", True, False),
     "StringNotLike": ("string", True, True),
-    "ArnEquals": ("arn", False, False),
+    # ArnEquals behaves as ArnLike (IAM User Guide, condition operators, ARN: "ArnEquals,
+    # ArnLike ... Case-sensitive matching of the ARN. Each of the six colon-delimited
+    # components ... can include multi-character match wildcards").
+    "ArnEquals": ("arn", True, False),
     "ArnLike": ("arn", True, False),
-    "ArnNotEquals": ("arn", False, True),
+    "ArnNotEquals": ("arn", True, True),
     "ArnNotLike": ("arn", True, True),
     "Bool": ("bool", False, False),
     "NumericEquals": ("number", "==", False),
@@ -142,6 +147,14 @@ _COMPARE = {
     "NumericLessThanEquals": ("number", "<=", False),
     "NumericGreaterThan": ("number", ">", False),
     "NumericGreaterThanEquals": ("number", ">=", False),
+    "IpAddress": ("ip", False, False),
+    "NotIpAddress": ("ip", False, True),
+    "DateEquals": ("date", "==", False),
+    "DateNotEquals": ("date", "==", True),
+    "DateLessThan": ("date", "<", False),
+    "DateLessThanEquals": ("date", "<=", False),
+    "DateGreaterThan": ("date", ">", False),
+    "DateGreaterThanEquals": ("date", ">=", False),
 }
 """Operator -> (kind, wildcard or numeric comparison, negated)."""
 
@@ -171,6 +184,8 @@ def condition_holds(operator: str, key: str, wanted: Any, context: Mapping[str, 
         hit = any(w is not None and _compare(kind, mode, w, value) for w in values)
         return not hit if negated else hit
 
+    if if_exists and not present:
+        return True  # ...IfExists: true when the key is absent, with or without a set qualifier
     if qualifier == "ForAllValues":
         return all(one(v) for v in found_values)
     if qualifier == "ForAnyValue":
@@ -193,9 +208,23 @@ def _compare(kind: str, mode: Any, wanted: str, value: str) -> bool:
         return _arn_like(wanted, value) if mode else wanted == value
     if kind == "bool":
         return wanted.lower() == value.lower()
-    left, right = float(value), float(wanted)
+    if kind == "ip":  # IpAddress: the value inside the CIDR given (a bare address is a /32)
+        return ipaddress.ip_address(value) in ipaddress.ip_network(wanted, strict=False)
+    # Numbers, or dates (ISO 8601 or epoch seconds) as seconds since the epoch.
+    left, right = (
+        (_when(value).timestamp(), _when(wanted).timestamp())
+        if kind == "date"
+        else (float(value), float(wanted))
+    )
     return {"==": left == right, "<": left < right, "<=": left <= right, ">": left > right,
             ">=": left >= right}[mode]  # fmt: skip
+
+
+def _when(text: str) -> datetime.datetime:
+    if re.fullmatch(r"\d+", text):
+        return datetime.datetime.fromtimestamp(int(text), tz=datetime.UTC)
+    moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 def _arn_like(pattern: str, arn: str) -> bool:

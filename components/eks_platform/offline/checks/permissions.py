@@ -609,7 +609,19 @@ def _cluster_findings(plan: Plan) -> list[Finding]:
         attached = [a.policy for a in policies if a.managed not in skipped]
         for subject in subjects(plan, identity, base):
             for row, request in requests(identity, subject):
-                decision = evaluate(attached, request)
+                try:
+                    decision = evaluate(attached, request)
+                except ValueError as error:  # an operator or a value the evaluator cannot judge
+                    found.append(
+                        Finding(
+                            CHECK,
+                            f"{identity.kind}: {row['action']} could not be evaluated "
+                            f"({type(error).__name__}: {error}); check the role's policies "
+                            "by hand or with the IAM policy simulator",
+                            [identity.role.name],
+                        )
+                    )
+                    continue
                 if not decision.allowed:
                     denial = Denial(identity, subject, row, request, decision.denied_by, unknown)
                     found.append(denial.finding(plan))
@@ -676,7 +688,10 @@ def would_allow(plan: Plan, request: Request, without: Collection[str] = ()) -> 
         candidates.append(Policy(remedy["label"], document))
     allowed: list[str] = []
     for candidate in candidates:
-        decision = evaluate([candidate], request)
+        try:
+            decision = evaluate([candidate], request)
+        except ValueError:  # a candidate the evaluator cannot judge is not offered as a remedy
+            continue
         if decision.allowed:
             allowed += decision.allowed_by
     return allowed

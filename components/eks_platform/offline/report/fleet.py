@@ -262,6 +262,8 @@ def diff_fleets(base: dict[str, Any], current: dict[str, Any]) -> FleetDiff:
         split[group(urn)].changed[urn] = keys
     for change in whole.forecast:
         split[group(change.urn)].forecast.append(change)
+    for finding in whole.findings:  # the day-2 checks of the change: each critical (exit 4)
+        split[group(finding.resources[0]) if finding.resources else GLOBAL].findings.append(finding)
     return FleetDiff({region: diff for region, diff in split.items() if diff.has_changes})
 
 
