@@ -298,3 +298,19 @@ def test_a_policy_the_evaluator_cannot_judge_is_a_finding_not_a_crash(run_dev, m
     monkeypatch.setattr(permissions, "evaluate", cannot)
     found = permissions.check(with_modelled(run_dev().registrations))
     assert found and all("could not be evaluated" in f.message for f in found)
+
+
+def test_the_load_balancer_controller_may_open_the_cluster_security_group(run_dev):
+    """Backend security group rules (on by default) go on the cluster security group, which
+    carries no controller tag: only the policy's unconditioned Authorize/Revoke statement
+    allows them. Negative control: that statement removed (found by the review)."""
+    registrations = expanded(run_dev)
+    assert permissions.check(registrations) == []
+    policy = next(r for r in registrations if r.name.endswith("-lb-controller-policy"))
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"] = [
+        s for s in document["Statement"]
+        if "Condition" in s or "ec2:AuthorizeSecurityGroupIngress" not in s["Action"]
+    ]  # fmt: skip
+    found = permissions.check(replaced(registrations, policy, policy=json.dumps(document)))
+    assert found and all("security-group/sg-cluster" in f.message for f in found)

@@ -4,6 +4,7 @@ a plan built to trip it (negative controls)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from conftest import NO_EGRESS_NEEDED
@@ -178,7 +179,7 @@ def test_private_subnets_need_a_route_or_every_endpoint(run_dev):
     assert len(private_subnets_without_egress([r for r in with_nat if r is not route])) == 2
 
 
-def test_the_plan_fails_with_its_own_exit_code_on_a_finding(monkeypatch, capsys):
+def test_the_plan_fails_with_its_own_exit_code_on_a_finding(monkeypatch, capsys, tmp_path):
     finding = Finding("duplicate-addon", "two 'vpc-cni' addons", ["a", "b"])
     monkeypatch.setattr(
         "eks_platform.offline.report.plan.preflight", lambda _registrations: [finding]
@@ -188,6 +189,13 @@ def test_the_plan_fails_with_its_own_exit_code_on_a_finding(monkeypatch, capsys)
     assert "preflight: [duplicate-addon] two 'vpc-cni' addons: a, b (the platform's code)" in err
     assert plan_main(["dev", "--no-preflight"]) == 0
     assert plan_main(["dev", "--format", "json"]) == 3
+    # A forecast's JSON carries the new configuration's findings beside the change's.
+    saved = tmp_path / "base.json"
+    capsys.readouterr()
+    assert plan_main(["dev", "--no-preflight", "--format", "json"]) == 0
+    saved.write_text(capsys.readouterr().out)
+    assert plan_main(["dev", "--diff-against", str(saved), "--format", "json"]) == 3
+    assert json.loads(capsys.readouterr().out)["preflight"] == [finding.to_json()]
 
 
 # --- add-on versions (issue 23 point 9) ---------------------------------------------------------

@@ -111,7 +111,9 @@ def plan_main(arguments: Sequence[str]) -> int:
             base = base_plan(options.diff_against, options.project_dir, options.stack)
             diff = diff_plans(base, plan.to_json())
             if options.format == "json":
-                console.out(json.dumps(diff.to_json(), indent=2))
+                # The new configuration's preflight findings beside the change's (exit 3).
+                document = {**diff.to_json(), "preflight": [f.to_json() for f in plan.findings]}
+                console.out(json.dumps(document, indent=2))
             else:
                 render_diff(diff, console)
             return exit_status(plan.findings, options.no_preflight, errors, diff)

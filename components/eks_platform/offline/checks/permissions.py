@@ -710,12 +710,15 @@ def transition(
     current plan's identities may not make and the base's could (e.g. a change of ``tags`` that
     adds request tags no policy allows, or a policy or attachment the change deletes).
 
-    Nothing narrower applies, judged from how Pulumi applies a change: a replaced policy,
-    attachment or role is created before the old one is deleted, and every one the platform
-    makes is auto-named, so the new one never shares the old one's key (role and name, role and
-    policy ARN) and the old one's delete cannot take the new one's permission with it; deletes
-    run last, so what the change removes is gone only afterwards, which ``current`` shows.
-    ``changes`` is not needed for that."""
+    Nothing narrower is reported, judged from how Pulumi applies a change: a replaced inline
+    policy or role is created before the old one is deleted, and every one the platform makes
+    is auto-named, so the new one never shares the old one's key and the old one's delete
+    cannot take the new one's permission with it; deletes run last, so what the change removes
+    is gone only afterwards, which ``current`` shows. A replaced managed-policy attachment is
+    the exception: pulumi-aws deletes it first (DeleteBeforeReplace on
+    aws_iam_role_policy_attachment; uniqueness.json ``provider_deletes_first``), so the role
+    lacks that policy for the seconds between delete and create; the controllers retry failed
+    calls, so that window is not reported. ``changes`` is not needed for that."""
     del changes
     before = {f.message for f in findings(_json_plan(base))}
     return [

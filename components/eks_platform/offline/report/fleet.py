@@ -340,9 +340,12 @@ def main(arguments: Sequence[str]) -> int:
     except (*PLAN_ERRORS, LookupError) as error:
         errors.print(Text.assemble(("error: ", "bold red"), str(error)))
         return EXIT_ERROR
+    findings = [f"{region.region}: {f}" for region in plan.regions for f in region.findings]
+    findings += [f"{GLOBAL}: {f}" for f in plan.findings]
     if diff is not None:
         if options.format == "json":
-            console.out(json.dumps(diff.to_json(), indent=2))
+            # The new configuration's preflight findings beside the change's (exit 3).
+            console.out(json.dumps({**diff.to_json(), "preflight": findings}, indent=2))
         else:
             render_fleet_diff(diff, console)
     elif options.format == "json":
@@ -351,6 +354,4 @@ def main(arguments: Sequence[str]) -> int:
         console.out(to_mermaid(plan), end="")
     else:
         render_text(plan, console)
-    findings = [f"{region.region}: {f}" for region in plan.regions for f in region.findings]
-    findings += [f"{GLOBAL}: {f}" for f in plan.findings]
     return exit_status(findings, options.no_preflight, errors, diff)
